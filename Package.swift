@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "lmsh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lmsh", targets: ["lmsh"]),
+        .library(name: "LMCore", targets: ["LMCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // System libraries: found with pkg-config; the Makefile installs them with apt when missing.
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]),
+
+        // Tensor core and reverse-mode autodiff on BLAS.
+        .target(
+            name: "LMCore",
+            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+
+        // The executable: arguments and the REPL.
+        .executableTarget(name: "lmsh", dependencies: ["LMCore", "CEditLine"]),
+
+        // Micro-benchmarks run by `make bench` (release build).
+        .executableTarget(
+            name: "lmsh-bench", dependencies: ["LMCore", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+
+        .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,64 @@
+import RealModule
+
+/// Elementwise functions of one tensor. Each forward sits beside its backward: the closure maps the
+/// output's gradient g to the input's, using the input x and/or the output y.
+extension Tensor {
+    /// Applies `f` to every element; `df(x, y)` is the derivative at input x with output y.
+    func unary(_ op: String, _ f: (Float) -> Float, _ df: @escaping (Float, Float) -> Float) -> Tensor {
+        var y = [Float](repeating: 0, count: count)
+        data.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                for i in 0..<px.count { py[i] = f(px[i]) }
+            }
+        }
+        let x = data
+        return Tensor.result(op, shape: shape, data: y, inputs: [self]) { [y] g in
+            var gx = g
+            gx.withUnsafeMutableBufferPointer { pg in
+                x.withUnsafeBufferPointer { px in
+                    y.withUnsafeBufferPointer { py in
+                        for i in 0..<pg.count { pg[i] *= df(px[i], py[i]) }
+                    }
+                }
+            }
+            return [gx]
+        }
+    }
+
+    public func neg() -> Tensor { unary("neg", { -$0 }, { _, _ in -1 }) }
+    public func exp() -> Tensor { unary("exp", { Float.exp($0) }, { _, y in y }) }
+    /// Natural log; log(0) = -inf and log of a negative number is NaN (IEEE).
+    public func log() -> Tensor { unary("log", { Float.log($0) }, { x, _ in 1 / x }) }
+    public func tanh() -> Tensor { unary("tanh", { Float.tanh($0) }, { _, y in 1 - y * y }) }
+    public func sigmoid() -> Tensor { unary("sigmoid", { sigmoidValue($0) }, { _, y in y * (1 - y) }) }
+    public func relu() -> Tensor { unary("relu", { Swift.max($0, 0) }, { x, _ in x > 0 ? 1 : 0 }) }
+    public func sqrt() -> Tensor { unary("sqrt", { $0.squareRoot() }, { _, y in 0.5 / y }) }
+    /// |x|; its gradient at 0 is taken as 0, as PyTorch does.
+    public func abs() -> Tensor { unary("abs", { Swift.abs($0) }, { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
+    public func square() -> Tensor { unary("square", { $0 * $0 }, { x, _ in 2 * x }) }
+
+    /// x^p for a constant exponent.
+    public func pow(_ p: Float) -> Tensor {
+        unary("pow", { Float.pow($0, p) }, { x, _ in p * Float.pow(x, p - 1) })
+    }
+
+    /// Limits every element to [low, high]; the gradient passes only where x was inside.
+    public func clamp(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
+        unary("clamp", { Swift.min(Swift.max($0, low), high) }, { x, _ in (x >= low && x <= high) ? 1 : 0 })
+    }
+
+    /// x * c for a constant.
+    public func scaled(by c: Float) -> Tensor { unary("scale", { $0 * c }, { _, _ in c }) }
+
+    /// x + c for a constant.
+    public func shifted(by c: Float) -> Tensor { unary("shift", { $0 + c }, { _, _ in 1 }) }
+}
+
+/// A logistic sigmoid that does not overflow for large |x|.
+public func sigmoidValue(_ x: Float) -> Float {
+    if x >= 0 {
+        return 1 / (1 + Float.exp(-x))
+    }
+    let e = Float.exp(x)
+    return e / (1 + e)
+}
