@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "lmsh", targets: ["lmsh"]),
         .library(name: "LMCore", targets: ["LMCore"]),
+        .library(name: "LMModels", targets: ["LMModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -26,8 +27,14 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
+        // Corpora, recurrent models (reference and fused paths), training, sampling, n-grams, checkpoints.
+        .target(
+            name: "LMModels",
+            dependencies: ["LMCore", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+
         // The executable: arguments and the REPL.
-        .executableTarget(name: "lmsh", dependencies: ["LMCore", "CEditLine"]),
+        .executableTarget(name: "lmsh", dependencies: ["LMCore", "LMModels", "CEditLine"]),
 
         // Micro-benchmarks run by `make bench` (release build).
         .executableTarget(
@@ -35,6 +42,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
+        .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
