@@ -1,0 +1,160 @@
+import LMCore
+
+/// One recurrent layer over one window on the fused path: its tape (everything the backward pass
+/// needs, time-major) and the forward and backward passes through time.
+///
+/// Forward: the input projection of the whole window in one GEMM (a row gather for one-hot input),
+/// then per step one GEMM for h_prev·W_hhᵀ and the cell's gate loop. Backward through time: per step
+/// the cell's backward loop and one GEMM for ∂L/∂h_prev; then dW_hh and dW_ih with one GEMM each over
+/// the window, and ∂L/∂input with one more.
+final class LayerTape {
+    let cell: CellKind
+    let steps: Int, batch: Int, hidden: Int, inputSize: Int
+    var gh: Int { cell.gates * hidden }
+    /// The layer's input [T·B, I] (after dropout); unused for one-hot input, where `ids` is used.
+    let input: FloatBuffer
+    var ids: [Int] = []
+    let xp: FloatBuffer, hp: FloatBuffer, acts: FloatBuffer  // [T·B, G·H]
+    let hs: FloatBuffer, cs: FloatBuffer  // [(T+1)·B, H]; slot 0 is the initial state
+    let aux: FloatBuffer  // [T·B, H]
+    // Backward scratch.
+    let dxp: FloatBuffer, dhp: FloatBuffer
+    let dh: FloatBuffer, dhRec: FloatBuffer, dc: FloatBuffer  // [B, H]
+
+    init(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, oneHot: Bool) {
+        self.cell = cell
+        self.steps = steps
+        self.batch = batch
+        self.hidden = hidden
+        self.inputSize = inputSize
+        let tb = steps * batch, g = cell.gates * hidden
+        input = FloatBuffer(oneHot ? 0 : tb * inputSize)
+        xp = FloatBuffer(tb * g)
+        hp = FloatBuffer(tb * g)
+        acts = FloatBuffer(tb * g)
+        hs = FloatBuffer((steps + 1) * batch * hidden)
+        cs = FloatBuffer(cell.hasCell ? (steps + 1) * batch * hidden : 0)
+        aux = FloatBuffer(cell.hasCell ? tb * hidden : 0)
+        dxp = FloatBuffer(tb * g)
+        dhp = cell == .gru ? FloatBuffer(tb * g) : dxp
+        dh = FloatBuffer(batch * hidden)
+        dhRec = FloatBuffer(batch * hidden)
+        dc = FloatBuffer(batch * hidden)
+    }
+
+    func matches(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int) -> Bool {
+        self.cell == cell && self.steps == steps && self.batch == batch && self.hidden == hidden && self.inputSize == inputSize
+    }
+
+    var oneHot: Bool { input.count == 0 }
+
+    func step(_ t: Int) -> StepBuffers {
+        let bh = batch * hidden, bg = batch * gh
+        return StepBuffers(
+            batch: batch, hidden: hidden,
+            xp: xp.p + t * bg, hp: hp.p + t * bg, acts: acts.p + t * bg,
+            hPrev: hs.p + t * bh, h: hs.p + (t + 1) * bh,
+            cPrev: cs.p + t * bh, c: cs.p + (t + 1) * bh,
+            aux: aux.p + t * bh)
+    }
+
+    /// The layer's outputs h_1…h_T as one [T·B, H] block.
+    var outputs: UnsafeMutablePointer<Float> { hs.p + batch * hidden }
+
+    /// Runs the layer forward over the window from state (h0, c0).
+    func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float]) {
+        let tb = steps * batch, g = gh, bh = batch * hidden
+        hs.p.update(from: h0, count: bh)
+        if cell.hasCell { cs.p.update(from: c0, count: bh) }
+        wih.data.withUnsafeBufferPointer { w in
+            bih.data.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                if oneHot {
+                    // x·W_ihᵀ for a one-hot x is column `id` of W_ih: gather it, plus the bias.
+                    let v = inputSize
+                    for (r, id) in ids.enumerated() {
+                        let row = xp.p + r * g
+                        for k in 0..<g { row[k] = w[k * v + id] + b[k] }
+                    }
+                } else {
+                    fillRows(xp.p, rows: tb, cols: g, with: b)
+                    BLAS.sgemm(transB: true, m: tb, n: g, k: inputSize, a: input.p, lda: inputSize,
+                               b: w, ldb: inputSize, beta: 1, c: xp.p, ldc: g)
+                }
+            }
+        }
+        whh.data.withUnsafeBufferPointer { w in
+            bhh.data.withUnsafeBufferPointer { b in
+                guard let w = w.baseAddress, let b = b.baseAddress else { return }
+                for t in 0..<steps {
+                    let s = step(t)
+                    fillRows(s.hp, rows: batch, cols: g, with: b)
+                    BLAS.sgemm(transB: true, m: batch, n: g, k: hidden, a: s.hPrev, lda: hidden,
+                               b: w, ldb: hidden, beta: 1, c: s.hp, ldc: g)
+                    switch cell {
+                    case .rnn: RNNKernel.forward(s)
+                    case .lstm: LSTMKernel.forward(s)
+                    case .coupledLSTM: CoupledLSTMKernel.forward(s)
+                    case .gru: GRUKernel.forward(s)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Back-propagates ∂L/∂outputs ([T·B, H]) through time. Adds the weight gradients into
+    /// `grads` (W_ih, W_hh, b_ih, b_hh as flat buffers) and, when `dInput` is given, writes ∂L/∂input.
+    func backward(
+        dOut: UnsafePointer<Float>, wih: Tensor, whh: Tensor,
+        grads: (wih: FloatBuffer, whh: FloatBuffer, bih: FloatBuffer, bhh: FloatBuffer),
+        dInput: FloatBuffer?
+    ) {
+        let tb = steps * batch, g = gh, bh = batch * hidden
+        dhRec.zero()
+        dc.zero()
+        whh.data.withUnsafeBufferPointer { w in
+            guard let w = w.baseAddress else { return }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                // ∂L/∂h_t = from above (decoder or next layer) + from step t+1.
+                let above = dOut + t * bh
+                for i in 0..<bh { dh.p[i] = above[i] + dhRec.p[i] }
+                let s = step(t)
+                let d = StepGradients(dh: dh.p, dc: dc.p, dxp: dxp.p + t * batch * g, dhp: dhp.p + t * batch * g, dhPrev: dhRec.p)
+                switch cell {
+                case .rnn: RNNKernel.backward(s, d)
+                case .lstm: LSTMKernel.backward(s, d)
+                case .coupledLSTM: CoupledLSTMKernel.backward(s, d)
+                case .gru: GRUKernel.backward(s, d)
+                }
+                // ∂L/∂h_{t−1} += ∂L/∂hp_t · W_hh
+                BLAS.sgemm(m: batch, n: hidden, k: g, a: d.dhp, lda: g, b: w, ldb: hidden, beta: 1, c: dhRec.p, ldc: hidden)
+            }
+        }
+        // Weight gradients over the whole window, one GEMM each.
+        BLAS.sgemm(transA: true, m: g, n: hidden, k: tb, a: dhp.p, lda: g, b: hs.p, ldb: hidden,
+                   beta: 1, c: grads.whh.p, ldc: hidden)
+        addColumnSums(dhp.p, rows: tb, cols: g, into: grads.bhh.p)
+        addColumnSums(dxp.p, rows: tb, cols: g, into: grads.bih.p)
+        if oneHot {
+            let v = inputSize
+            for (r, id) in ids.enumerated() {
+                let row = dxp.p + r * g
+                for k in 0..<g { grads.wih.p[k * v + id] += row[k] }
+            }
+        } else {
+            BLAS.sgemm(transA: true, m: g, n: inputSize, k: tb, a: dxp.p, lda: g, b: input.p, ldb: inputSize,
+                       beta: 1, c: grads.wih.p, ldc: inputSize)
+            if let dInput {
+                wih.data.withUnsafeBufferPointer { w in
+                    guard let w = w.baseAddress else { return }
+                    BLAS.sgemm(m: tb, n: inputSize, k: g, a: dxp.p, lda: g, b: w, ldb: inputSize,
+                               c: dInput.p, ldc: inputSize)
+                }
+            }
+        }
+    }
+
+    /// The state after the last step.
+    var finalH: [Float] { hs.array(offset: steps * batch * hidden, count: batch * hidden) }
+    var finalC: [Float] { cell.hasCell ? cs.array(offset: steps * batch * hidden, count: batch * hidden) : [] }
+}

@@ -1,0 +1,54 @@
+/// Everything that fixes a recurrent language model's shape and initialisation.
+public struct ModelConfig: Sendable, Equatable, Codable {
+    public var cell: CellKind
+    public var vocabSize: Int
+    public var hidden: Int
+    public var layers: Int
+    /// Size of a learned embedding; 0 means one-hot input (as char-rnn), done as a column gather.
+    public var embed: Int
+    /// Dropout probability on the output of every layer but the last (as PyTorch's nn.LSTM).
+    public var dropout: Float
+    public var initialization: Initialization
+
+    public enum Initialization: String, Sendable, Codable {
+        /// char-rnn's: uniform ±0.08 for everything, forget-gate biases 1.
+        case charRNN = "charrnn"
+        /// PyTorch's: uniform ±1/√H for every recurrent weight and bias.
+        case pytorch
+    }
+
+    public init(
+        cell: CellKind = .lstm, vocabSize: Int, hidden: Int = 128, layers: Int = 2, embed: Int = 0,
+        dropout: Float = 0, initialization: Initialization? = nil
+    ) {
+        self.cell = cell
+        self.vocabSize = vocabSize
+        self.hidden = hidden
+        self.layers = layers
+        self.embed = embed
+        self.dropout = dropout
+        self.initialization = initialization ?? (cell.hasCell ? .charRNN : .pytorch)
+    }
+
+    /// Input size of layer `l`.
+    public func inputSize(layer l: Int) -> Int {
+        l > 0 ? hidden : (embed > 0 ? embed : vocabSize)
+    }
+
+    /// Checks the sizes a user may type.
+    public func validate() throws {
+        func bad(_ what: String) -> ModelError { ModelError(what) }
+        guard vocabSize >= 1 else { throw bad("vocabulary size must be at least 1") }
+        guard hidden >= 1 && hidden <= 16384 else { throw bad("hidden size \(hidden) must be in 1...16384") }
+        guard layers >= 1 && layers <= 64 else { throw bad("layers \(layers) must be in 1...64") }
+        guard embed >= 0 && embed <= 16384 else { throw bad("embed size \(embed) must be in 0...16384") }
+        guard dropout >= 0 && dropout < 1 else { throw bad("dropout \(dropout) must be in [0, 1)") }
+    }
+}
+
+/// Errors of model building, training and sampling that a user can cause.
+public struct ModelError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
