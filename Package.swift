@@ -38,11 +38,11 @@ let package = Package(
 
         // Micro-benchmarks run by `make bench` (release build).
         .executableTarget(
-            name: "lmsh-bench", dependencies: ["LMCore", "CBLAS"],
+            name: "lmsh-bench", dependencies: ["LMCore", "LMModels", "CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
-        .testTarget(name: "LMCoreTests", dependencies: ["LMCore"]),
-        .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"]),
+        .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
+        .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,12 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("arange: step must be finite and non-zero, start and end finite")
         }
-        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        let steps = ((end - start) / step).rounded(.up)
+        guard steps <= Float(Shape.elementBudget) else {  // before Int(…), which traps on huge values
+            throw TensorError("arange: \(start) to \(end) by \(step) is \(steps) elements, over the budget of \(Shape.elementBudget)",
+                              hint: "use a larger step or a shorter range")
+        }
+        let n = steps > 0 ? Int(steps) : 0
         _ = try Shape.count([n], op: "arange")
         return Tensor(uncheckedShape: [n], data: (0..<n).map { start + Float($0) * step })
     }

@@ -41,10 +41,10 @@ extension Tensor {
                     return Swift.min(Swift.max(b < 0 ? b + size : b, 0), size)
                 }
                 let s = clampBound(start, 0), e = clampBound(end, size)
-                let len = e > s ? (e - s + step - 1) / step : 0
+                let len = e > s ? (e - s - 1) / step + 1 : 0
                 base += s * st[axis]
                 outShape.append(len)
-                readStrides.append(st[axis] * step)
+                readStrides.append(len > 1 ? st[axis] * step : st[axis])  // len > 1: step < size, no overflow
             }
         }
         let y = Tensor.gatherStrided(data, shape: outShape, strides: readStrides, base: base)
@@ -63,7 +63,7 @@ extension Tensor {
     /// Validates a tensor of indices: integral values in 0..<limit.
     static func indexList(_ t: Tensor, limit: Int, op: String) throws -> [Int] {
         try t.data.map { v in
-            guard v.isFinite, v == v.rounded(), v >= 0, Int(v) < limit else {
+            guard v.isFinite, v == v.rounded(), v >= 0, Double(v) < Double(limit) else {
                 throw TensorError("\(op): index \(v) is not an integer in 0..<\(limit)")
             }
             return Int(v)
@@ -77,12 +77,12 @@ extension Tensor {
         guard rank >= 1 else { throw TensorError("gather: cannot pick rows of a scalar") }
         let idx = try Tensor.indexList(indices, limit: shape[0], op: "gather")
         let rowLen = count / Swift.max(shape[0], 1)
+        let outShape = indices.shape + shape.dropFirst()
+        _ = try Shape.count(outShape, op: "gather")
         var y = [Float](repeating: 0, count: idx.count * rowLen)
         for (r, i) in idx.enumerated() {
             for j in 0..<rowLen { y[r * rowLen + j] = data[i * rowLen + j] }
         }
-        let outShape = indices.shape + shape.dropFirst()
-        _ = try Shape.count(outShape, op: "gather")
         let inCount = count
         return Tensor.result("gather", shape: outShape, data: y, inputs: [self]) { g in
             var gx = [Float](repeating: 0, count: inCount)

@@ -3,8 +3,8 @@ extension Tensor {
     /// Joins tensors along an existing axis; all other sizes must agree.
     public static func concat(_ tensors: [Tensor], axis: Int = 0) throws -> Tensor {
         guard let first = tensors.first else { throw TensorError("concat: needs at least one tensor") }
-        let ax = try Shape.axis(axis, rank: first.rank, op: "concat")
         guard first.rank > 0 else { throw TensorError("concat: scalars have no axis to join", hint: "use stack") }
+        let ax = try Shape.axis(axis, rank: first.rank, op: "concat")
         for (i, t) in tensors.enumerated() {
             var a = t.shape, b = first.shape
             guard a.count == b.count else {
@@ -58,7 +58,7 @@ extension Tensor {
     /// Cuts along an axis into pieces of the given sizes (which must add up to the axis size).
     public func split(_ sizes: [Int], axis: Int = 0) throws -> [Tensor] {
         let ax = try Shape.axis(axis, rank: rank, op: "split")
-        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[ax] else {
+        guard sizes.allSatisfy({ $0 >= 0 && $0 <= shape[ax] }), sizes.reduce(0, +) == shape[ax] else {
             throw TensorError("split: sizes \(sizes) do not add up to \(shape[ax]), the size of axis \(ax)")
         }
         var start = 0

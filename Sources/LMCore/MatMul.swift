@@ -12,7 +12,8 @@ extension Tensor {
                               hint: "use * to multiply by a scalar")
         }
         if a.rank == 1 {
-            return try a.reshape([1, a.shape[0]]).matmul(b).squeezing(axis: -2)
+            // With a 1-D right operand too, the product is [1] here: drop its last axis (a dot product).
+            return try a.reshape([1, a.shape[0]]).matmul(b).squeezing(axis: b.rank == 1 ? -1 : -2)
         }
         if b.rank == 1 {
             return try a.matmul(b.reshape([b.shape[0], 1])).squeezing(axis: -1)

@@ -7,24 +7,31 @@ public enum Shape {
 
     /// Number of elements of `shape`, checking that no size is negative and that the product neither
     /// overflows nor exceeds `elementBudget`.
+    ///
+    /// The sizes other than 0 must multiply to at most the budget too, even when a 0 makes the tensor
+    /// empty: ops derive shapes from this one (a reduction keeps the other axes, a product the batch axes)
+    /// and must be able to multiply those out without overflow or a huge allocation.
     public static func count(_ shape: [Int], op: String = "tensor") throws -> Int {
-        var n = 1
+        var nonZero = 1
         for d in shape {
             if d < 0 {
                 throw TensorError("\(op): negative size \(d) in shape \(shapeString(shape))")
             }
-            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            if d == 0 { continue }
+            let (p, overflow) = nonZero.multipliedReportingOverflow(by: d)
             if overflow {
                 throw TensorError("\(op): shape \(shapeString(shape)) has too many elements")
             }
-            n = p
+            nonZero = p
         }
-        if n > elementBudget {
+        if nonZero > elementBudget {
             throw TensorError(
-                "\(op): shape \(shapeString(shape)) has \(n) elements, over the budget of \(elementBudget)",
+                shape.contains(0)
+                    ? "\(op): shape \(shapeString(shape)) is empty but its other sizes multiply to \(nonZero), over the budget of \(elementBudget)"
+                    : "\(op): shape \(shapeString(shape)) has \(nonZero) elements, over the budget of \(elementBudget)",
                 hint: "use smaller sizes")
         }
-        return n
+        return shape.contains(0) ? 0 : nonZero
     }
 
     /// Row-major strides of a contiguous tensor.
@@ -41,7 +48,7 @@ public enum Shape {
     /// Resolves a possibly negative axis (`-1` is the last) against a rank.
     public static func axis(_ axis: Int, rank: Int, op: String) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0 && a < max(rank, 1) && (rank > 0 || a == 0) else {
+        guard a >= 0 && a < rank else {
             throw TensorError(
                 "\(op): axis \(axis) is out of range for a tensor of rank \(rank)",
                 hint: rank == 0 ? "a scalar has no axes" : "axes go from \(-rank) to \(rank - 1)")

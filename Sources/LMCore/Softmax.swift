@@ -5,8 +5,8 @@ import RealModule
 extension Tensor {
     /// Views the tensor as [outer, n, inner] around `axis`.
     func around(_ axis: Int, op: String) throws -> (outer: Int, n: Int, inner: Int) {
-        let ax = try Shape.axis(axis, rank: rank, op: op)
         guard rank > 0 else { throw TensorError("\(op): needs at least one axis") }
+        let ax = try Shape.axis(axis, rank: rank, op: op)
         return (shape[..<ax].reduce(1, *), shape[ax], shape[(ax + 1)...].reduce(1, *))
     }
 
