@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // System libraries: found with pkg-config; the Makefile installs them with apt when missing.
@@ -33,8 +34,16 @@ let package = Package(
             dependencies: ["LMCore", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
+        // The command language: lexer, parser, evaluator, sessions. Knows nothing of the terminal.
+        .target(name: "LMShell", dependencies: ["LMCore", "LMModels"]),
+
         // The executable: arguments and the REPL.
-        .executableTarget(name: "lmsh", dependencies: ["LMCore", "LMModels", "CEditLine"]),
+        .executableTarget(
+            name: "lmsh",
+            dependencies: [
+                "LMCore", "LMModels", "LMShell", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Micro-benchmarks run by `make bench` (release build).
         .executableTarget(
@@ -42,6 +51,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
+        .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"]),
         .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import RealModule
 
 /// Elementwise functions of two tensors with NumPy broadcasting.
@@ -84,8 +89,8 @@ extension Tensor {
     /// a^b elementwise; ∂/∂b = a^b·log a (NaN for a < 0, as in PyTorch).
     public func pow(_ b: Tensor) throws -> Tensor {
         try binary(
-            b, "pow", { Float.pow($0, $1) },
-            da: { a, b, _ in b == 0 ? 0 : b * Float.pow(a, b - 1) },
+            b, "pow", { powf($0, $1) },
+            da: { a, b, _ in b == 0 ? 0 : b * powf(a, b - 1) },
             db: { a, _, y in a == 0 ? 0 : y * Float.log(a) })
     }
     /// The larger of a and b; on a tie the gradient goes to a.

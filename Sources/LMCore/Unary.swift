@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import RealModule
 
 /// Elementwise functions of one tensor. Each forward sits beside its backward: the closure maps the
@@ -37,9 +42,9 @@ extension Tensor {
     public func abs() -> Tensor { unary("abs", { Swift.abs($0) }, { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
     public func square() -> Tensor { unary("square", { $0 * $0 }, { x, _ in 2 * x }) }
 
-    /// x^p for a constant exponent.
+    /// x^p for a constant exponent (C's powf: a negative base with an integral exponent is fine).
     public func pow(_ p: Float) -> Tensor {
-        unary("pow", { Float.pow($0, p) }, { x, _ in p * Float.pow(x, p - 1) })
+        unary("pow", { powf($0, p) }, { x, _ in p * powf(x, p - 1) })
     }
 
     /// Limits every element to [low, high]; the gradient passes only where x was inside.

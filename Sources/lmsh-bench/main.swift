@@ -1,65 +1,23 @@
-import CBLAS
 import Foundation
 import LMCore
 
-/// `make bench`: our matmul (Tensor.matmul, with its allocation and graph bookkeeping) beside
-/// `cblas_sgemm` called directly on the same buffers, for the shapes an RNN language model makes.
-func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-/// Median time of `reps` runs of `body` after one warm-up run.
-func medianTime(reps: Int, _ body: () -> Void) -> Double {
-    body()
-    var times: [Double] = []
-    for _ in 0..<reps { times.append(seconds(body)) }
-    times.sort()
-    return times[times.count / 2]
-}
-
-func benchMatmul(m: Int, k: Int, n: Int, threads: Int) throws {
-    BLAS.setThreads(threads)
-    let a = try Tensor.randn([m, k], seed: 1), b = try Tensor.randn([k, n], seed: 2)
-    var c = [Float](repeating: 0, count: m * n)
-    let flops = 2.0 * Double(m * k * n)
-    // Enough repetitions for about 0.2 s per measurement.
-    let inner = max(1, Int(2e8 / flops))
-    let reps = 9
-    let direct = medianTime(reps: reps) {
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    for _ in 0..<inner {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                                    pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
-                    }
-                }
-            }
-        }
-    }
-    var sink: Float = 0
-    let ours = medianTime(reps: reps) {
-        for _ in 0..<inner {
-            if let y = try? a.matmul(b) { sink += y.data[0] }
-        }
-    }
-    let gDirect = flops * Double(inner) / direct / 1e9
-    let gOurs = flops * Double(inner) / ours / 1e9
-    let overhead = (ours / direct - 1) * 100
-    print(String(format: "matmul (%4d×%4d)·(%4d×%4d) %d thread%@  cblas_sgemm %6.1f GFLOP/s   Tensor.matmul %6.1f GFLOP/s   wrapper cost %+5.1f%%",
-                 m, k, k, n, threads, threads == 1 ? " " : "s", gDirect, gOurs, overhead))
-    if sink.isNaN { print("") }
-}
-
+/// `lmsh-bench` (run by `make bench`):
+///   lmsh-bench [matmul]                    our matmul beside cblas_sgemm called directly
+///   lmsh-bench shakespeare [--steps N]     char-rnn's default LSTM on Tiny Shakespeare, with the KN 6-gram beside it
+///   lmsh-bench interop-export --out DIR    checkpoints and log-probs for Tests/LMModelsTests/Scripts/check_torch_interop.py
+let args = Array(CommandLine.arguments.dropFirst())
 do {
-    print("lmsh bench: matrix products (median of 9 timed runs after a warm-up; OpenBLAS core \(String(cString: openblas_get_corename())))")
-    for threads in [1, 2] {
-        try benchMatmul(m: 256, k: 256, n: 256, threads: threads)
-        try benchMatmul(m: 50, k: 128, n: 512, threads: threads)
-        try benchMatmul(m: 512, k: 512, n: 512, threads: threads)
+    switch args.first ?? "matmul" {
+    case "matmul":
+        try runMatmulBench()
+    case "shakespeare":
+        try runShakespeare(args: Array(args.dropFirst()))
+    case "interop-export": try runInteropExport(args: Array(args.dropFirst()))
+    default:
+        print("usage: lmsh-bench [matmul | shakespeare [--steps N] [--data PATH] [--ngram-only] | interop-export --out DIR]")
+        exit(2)
     }
 } catch {
-    print("bench failed: \(error)")
+    print("lmsh-bench: \(error)")
+    exit(1)
 }

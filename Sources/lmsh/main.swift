@@ -1,15 +1,40 @@
+import ArgumentParser
+import Foundation
 import LMCore
+import LMShell
 
-/// lmsh: the executable. For now it offers the REPL frame (line editing, history, Ctrl-C handling);
-/// the command language comes with the shell issue.
-let arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.contains("--version") {
-    print("lmsh \(LMVersion.string)")
-} else if arguments.contains("--help") || arguments.contains("-h") {
-    print("""
-    usage: lmsh            start the interactive shell
-           lmsh --version  print the version
-    """)
-} else {
-    REPL().run()
+/// lmsh: a shell for learning neural language models.
+struct LMSH: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lmsh",
+        abstract: "A shell for learning neural language models.",
+        discussion: """
+            With no arguments, lmsh starts an interactive shell. With a file, it runs the file's cells in order \
+            and stops at the first error (exit status 1) unless --keep-going is given.
+            """,
+        version: "lmsh \(LMVersion.string)")
+
+    @ArgumentParser.Argument(help: "A script of lmsh cells to run (e.g. examples/01-backprop.lmsh).")
+    var file: String?
+
+    @Option(name: .customShort("c"), help: "Cells to run, separated by ';'.")
+    var command: String?
+
+    @Flag(help: "Keep running a script after a cell fails.")
+    var keepGoing = false
+
+    func run() throws {
+        let session = Frontend()
+        if let command {
+            let ok = session.runCells(Frontend.splitCommandLine(command).map { ($0, 1) }, source: "-c", keepGoing: keepGoing)
+            if !ok { throw ExitCode(1) }
+        } else if let file {
+            let ok = try session.runScript(path: file, keepGoing: keepGoing)
+            if !ok { throw ExitCode(1) }
+        } else {
+            session.interactive()
+        }
+    }
 }
+
+LMSH.main()

@@ -199,3 +199,13 @@ struct GradientTests {
         }
     }
 }
+
+@Suite struct PowerOfNegativeBase {
+    @Test func integralPowersOfNegativeNumbersAreReal() throws {
+        let x = Tensor([-2, -0.5, 3])
+        #expect(x.pow(2).data == [4, 0.25, 9])
+        #expect(try x.pow(Tensor([3, 2, 1])).data == [-8, 0.25, 3])
+        let r = try Tensor.gradcheck([Tensor([-1.5, -0.7, 0.8])]) { $0[0].pow(3) }
+        #expect(r.passed, "\(r)")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import LMCore
+
+/// Saving and loading models as safetensors files.
+///
+/// Tensor names are those of PyTorch's word-language-model `RNNModel` (see `RecurrentModel`), so the
+/// model tensors of a standard LSTM, GRU or tanh-RNN checkpoint load into `torch.nn.LSTM`/`GRU`/`RNN`
+/// plus `nn.Linear` with `load_state_dict`. The coupled LSTM uses the same names with its own gate
+/// layout (blocks f, o, g). String metadata describes the model (`lmsh.*` keys); a training checkpoint
+/// adds tensors under `lmsh.train.*` (optimizer moments, carried state) that PyTorch users filter out.
+public enum ModelCheckpoint {
+    public static let formatVersion = "1"
+
+    /// What a checkpoint holds besides the model.
+    public struct Info: Sendable {
+        public var vocabulary: Vocabulary
+        public var step: Int = 0
+        public var splitSummary: String = ""
+        public var lossHistory: [Float] = []
+        public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
+    }
+
+    static func metadata(_ c: ModelConfig, _ info: Info) throws -> [String: String] {
+        let vocab = info.vocabulary.scalars.map { String($0) }
+        let vocabJSON = String(decoding: try JSONSerialization.data(withJSONObject: vocab), as: UTF8.self)
+        let history = String(decoding: try JSONSerialization.data(withJSONObject: info.lossHistory.map(Double.init)), as: UTF8.self)
+        return [
+            "format": "lmsh-checkpoint", "lmsh.version": formatVersion,
+            "lmsh.model": "rnn-lm", "lmsh.cell": c.cell.rawValue,
+            "lmsh.vocab_size": String(c.vocabSize), "lmsh.hidden": String(c.hidden), "lmsh.layers": String(c.layers),
+            "lmsh.embed": String(c.embed), "lmsh.dropout": String(c.dropout), "lmsh.init": c.initialization.rawValue,
+            "lmsh.gate_order": c.cell.gateNames.joined(separator: ","),
+            "lmsh.vocabulary": vocabJSON, "lmsh.step": String(info.step), "lmsh.split": info.splitSummary,
+            "lmsh.loss_history": history,
+        ]
+    }
+
+    /// The safetensors content for a model (and, optionally, extra tensors and metadata).
+    public static func file(
+        _ model: RecurrentModel, _ info: Info, extra: [SafeTensorsEntry] = [], extraMetadata: [String: String] = [:]
+    ) throws -> SafeTensorsFile {
+        guard info.vocabulary.count == model.config.vocabSize else {
+            throw ModelError("save: the vocabulary has \(info.vocabulary.count) symbols, the model \(model.config.vocabSize)")
+        }
+        let entries = model.parameters.entries.map {
+            SafeTensorsEntry(name: $0.name, shape: $0.tensor.shape, values: $0.tensor.data)
+        }
+        var meta = try metadata(model.config, info)
+        meta.merge(extraMetadata) { _, new in new }
+        return SafeTensorsFile(entries: entries + extra, metadata: meta)
+    }
+
+    /// Writes a model checkpoint atomically.
+    public static func save(_ model: RecurrentModel, _ info: Info, to url: URL) throws {
+        try file(model, info).write(to: url)
+    }
+
+    /// Reads a model back, checking every tensor's presence and shape against the metadata.
+    public static func load(from url: URL) throws -> (model: RecurrentModel, info: Info, file: SafeTensorsFile) {
+        let f = try SafeTensorsFile.read(from: url)
+        let (model, info) = try model(from: f)
+        return (model, info, f)
+    }
+
+    public static func model(from f: SafeTensorsFile) throws -> (RecurrentModel, Info) {
+        let m = f.metadata
+        func field(_ key: String) throws -> String {
+            guard let v = m[key] else { throw CheckpointError(.invalidMetadata, "metadata \(key) is missing: not an lmsh model checkpoint?") }
+            return v
+        }
+        func int(_ key: String) throws -> Int {
+            guard let v = Int(try field(key)) else { throw CheckpointError(.invalidMetadata, "metadata \(key) is not an integer") }
+            return v
+        }
+        guard m["lmsh.version"] == formatVersion else {
+            throw CheckpointError(.invalidMetadata, "format version \(m["lmsh.version"] ?? "none") is not \(formatVersion)")
+        }
+        guard let cell = CellKind(rawValue: try field("lmsh.cell")) else {
+            throw CheckpointError(.invalidMetadata, "unknown cell \(m["lmsh.cell"] ?? "")")
+        }
+        let vocabData = Data(try field("lmsh.vocabulary").utf8)
+        guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String],
+              list.allSatisfy({ $0.unicodeScalars.count == 1 })
+        else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of single characters") }
+        let vocabulary = Vocabulary(scalars: list.compactMap { $0.unicodeScalars.first })
+        guard vocabulary.count == list.count else {
+            throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol")
+        }
+        let config = ModelConfig(
+            cell: cell, vocabSize: try int("lmsh.vocab_size"), hidden: try int("lmsh.hidden"), layers: try int("lmsh.layers"),
+            embed: try int("lmsh.embed"), dropout: Float(m["lmsh.dropout"] ?? "0") ?? 0,
+            initialization: ModelConfig.Initialization(rawValue: m["lmsh.init"] ?? "") ?? .pytorch)
+        do { try config.validate() } catch { throw CheckpointError(.invalidMetadata, "\(error)") }
+        guard vocabulary.count == config.vocabSize else {
+            throw CheckpointError(.invalidMetadata, "the vocabulary has \(vocabulary.count) symbols, lmsh.vocab_size says \(config.vocabSize)")
+        }
+        var params: [(name: String, tensor: Tensor)] = []
+        for (name, shape) in RecurrentModel.expectedShapes(config) {
+            guard let e = f[name] else { throw CheckpointError(.invalidEntry, "tensor \(name) is missing for a \(cell.rawValue) model") }
+            guard e.shape == shape else {
+                throw CheckpointError(.invalidEntry, "tensor \(name) has shape \(shapeString(e.shape)), the model needs \(shapeString(shape))")
+            }
+            params.append((name, try Tensor(shape: e.shape, data: e.values, requiresGrad: true)))
+        }
+        let model = try RecurrentModel(config, parameters: NamedParameters(params))
+        var info = Info(vocabulary: vocabulary)
+        info.step = Int(m["lmsh.step"] ?? "0") ?? 0
+        info.splitSummary = m["lmsh.split"] ?? ""
+        if let h = m["lmsh.loss_history"], let arr = try? JSONSerialization.jsonObject(with: Data(h.utf8)) as? [Double] {
+            info.lossHistory = arr.map(Float.init)
+        }
+        return (model, info)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import LMCore
+
+/// Settings of a training run; the defaults are char-rnn's.
+public struct TrainSettings: Sendable, Equatable, Codable {
+    public var batch = 50
+    public var seq = 50
+    public var optimizer = OptimizerKind.rmsprop
+    public var lr: Float = 2e-3
+    public var clip: Float = 5
+    public var clipMode = ClipMode.value
+    /// Evaluate on val every this many steps (0: never during the run).
+    public var evalEvery = 0
+    public var seed: UInt64 = 123
+    public var epochDecay: Float = 0.97
+    public var decayAfterEpoch = 10
+    public var stepEvery = 0
+    public var stepGamma: Float = 0.5
+
+    public init() {}
+
+    public func validate() throws {
+        guard (1...100_000).contains(batch) else { throw ModelError("train: batch \(batch) must be in 1...100000") }
+        guard (1...100_000).contains(seq) else { throw ModelError("train: seq \(seq) must be in 1...100000") }
+        guard lr > 0 && lr.isFinite else { throw ModelError("train: lr \(lr) must be positive") }
+        guard clip >= 0 && clip.isFinite else { throw ModelError("train: clip \(clip) must be ≥ 0 (0 turns it off)") }
+        guard evalEvery >= 0 else { throw ModelError("train: every must be ≥ 0") }
+    }
+}
+
+/// What a training run reports after each step, for the shell to draw.
+public struct TrainProgress: Sendable {
+    /// The trainer's step count (over all runs).
+    public var step: Int
+    /// Steps done in this run, out of `totalSteps`.
+    public var done: Int
+    public var totalSteps: Int
+    /// Epochs done, fractional.
+    public var epoch: Double
+    public var trainLoss: Float
+    public var valLoss: Double?
+    public var gradNorm: Float
+    public var gradRatio: Float
+    public var clipped: Bool
+    public var lr: Float
+    public var charsPerSecond: Double
+    public var etaSeconds: Double
+}
+
+/// Trains a model on a corpus with the fused path: batches like char-rnn, truncated BPTT with the
+/// state carried (and detached) from window to window, clipping, an optimizer and a schedule.
+///
+/// Everything that decides the next step is in the trainer's state (parameters, optimizer moments,
+/// the PRNG for dropout, the batch position, the carried hidden state, the step count), so a saved and
+/// restored trainer continues exactly.
+public final class Trainer {
+    public let model: RecurrentModel
+    public let splits: CorpusSplits
+    public let settings: TrainSettings
+    public let optimizer: Optimizer
+    public var schedule: LearningRateSchedule
+    public internal(set) var batcher: Batcher
+    public var rng: RandomSource
+    public var state: RecurrentState
+    public internal(set) var stepCount = 0
+    public internal(set) var lossHistory: [Float] = []
+    public internal(set) var lastStats: GradientStats?
+    let window = FusedWindow()
+
+    public init(model: RecurrentModel, splits: CorpusSplits, settings: TrainSettings = TrainSettings()) throws {
+        try settings.validate()
+        guard splits.vocabularySize == model.config.vocabSize else {
+            throw ModelError("train: the model's vocabulary has \(model.config.vocabSize) symbols, the corpus \(splits.vocabularySize)")
+        }
+        self.model = model
+        self.splits = splits
+        self.settings = settings
+        var opt = OptimizerSettings(kind: settings.optimizer)
+        opt.alpha = 0.95
+        optimizer = Optimizer(opt, parameterCounts: model.parameters.tensors.map(\.count))
+        schedule = LearningRateSchedule(base: settings.lr)
+        schedule.epochDecay = settings.epochDecay
+        schedule.decayAfterEpoch = settings.decayAfterEpoch
+        schedule.stepEvery = settings.stepEvery
+        schedule.stepGamma = settings.stepGamma
+        batcher = try Batcher(splits.train, batch: settings.batch, seq: settings.seq)
+        rng = RandomSource(seed: settings.seed)
+        state = RecurrentState(config: model.config, batch: batcher.batch)
+    }
+
+    /// Messages about shrunk batch or seq for a small corpus.
+    public var warnings: [String] { batcher.warnings }
+
+    public var epoch: Double {
+        Double(batcher.position.epoch) + Double(batcher.position.window) / Double(Swift.max(batcher.windowsPerEpoch, 1))
+    }
+
+    public var currentLearningRate: Float {
+        schedule.rate(completedSteps: stepCount, completedEpochs: batcher.position.epoch)
+    }
+
+    /// The loss and gradient statistics of one step.
+    public struct StepReport: Sendable {
+        public var loss: Float
+        public var stats: GradientStats
+        public var lr: Float
+    }
+
+    /// One training step. On a NaN or Inf in the loss or a gradient, the parameters are left as they
+    /// were before the step and a `TrainingDiverged` error names the step and the parameter.
+    public func step() throws -> StepReport {
+        let lr = currentLearningRate
+        if batcher.position.window == 0 {
+            // A new pass over the text: the streams jump, so the carried state starts again from zero.
+            state = RecurrentState(config: model.config, batch: batcher.batch)
+        }
+        let b = batcher.next()
+        let masks = model.config.dropout > 0 && model.config.layers > 1
+            ? DropoutMasks(config: model.config, steps: b.seq, batch: b.batch, rng: &rng) : nil
+        model.parameters.zeroGrads()
+        let r = try window.run(model, ids: timeMajor(b.inputs, batch: b.batch, seq: b.seq),
+                               targets: timeMajor(b.targets, batch: b.batch, seq: b.seq),
+                               batch: b.batch, state: state, dropoutMasks: masks, train: true)
+        let stats = model.parameters.clipGradients(threshold: settings.clip, mode: settings.clipMode)
+        lastStats = stats
+        let next = stepCount + 1
+        if !r.loss.isFinite || stats.firstNonFinite != nil {
+            model.parameters.zeroGrads()
+            let what = r.loss.isFinite ? "the gradient of \(stats.firstNonFinite ?? "?")" : "the loss"
+            throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(what) is not finite (NaN or Inf); the parameters are those after step \(stepCount)")
+        }
+        // Keep the last good state: an update can still overflow (a huge lr), and then we put it back.
+        let saved = model.parameters.tensors.map(\.data)
+        let savedOptimizer = (optimizer.first, optimizer.second, optimizer.steps)
+        optimizer.step(model.parameters, lr: lr)
+        if let bad = model.parameters.entries.first(where: { $0.tensor.data.contains { !$0.isFinite } }) {
+            for (t, d) in zip(model.parameters.tensors, saved) { t.data = d }
+            try optimizer.restore(first: savedOptimizer.0, second: savedOptimizer.1, steps: savedOptimizer.2)
+            throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(bad.name) became non-finite after the update; the parameters are those after step \(stepCount)")
+        }
+        state = r.finalState
+        stepCount = next
+        lossHistory.append(r.loss)
+        return StepReport(loss: r.loss, stats: stats, lr: lr)
+    }
+
+    /// Trains `steps` steps, reporting after each. `progress` returns false to stop (Ctrl-C): the
+    /// model is then as after the last finished step. On divergence `step()` has kept the last good state.
+    @discardableResult
+    public func train(steps: Int, progress: (TrainProgress) -> Bool = { _ in true }) throws -> Int {
+        guard steps >= 0 && steps <= 100_000_000 else { throw ModelError("train: steps \(steps) must be in 0...100000000") }
+        let start = Date()
+        var done = 0
+        for i in 0..<steps {
+            let report = try step()
+            done += 1
+            var val: Double?
+            if settings.evalEvery > 0 && (stepCount % settings.evalEvery == 0 || i == steps - 1), !splits.val.isEmpty {
+                val = try model.evaluate(splits.val, batch: batcher.batch, seq: batcher.seq).nats
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            let cps = Double(done * batcher.batch * batcher.seq) / Swift.max(elapsed, 1e-9)
+            let p = TrainProgress(
+                step: stepCount, done: done, totalSteps: steps, epoch: epoch, trainLoss: report.loss, valLoss: val,
+                gradNorm: report.stats.norm, gradRatio: report.stats.ratio, clipped: report.stats.clipped, lr: report.lr,
+                charsPerSecond: cps, etaSeconds: elapsed / Double(done) * Double(steps - done))
+            if !progress(p) { break }
+        }
+        return done
+    }
+}
+
+/// Training met a NaN or Inf; the message says at which step and where.
+public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
+    public var step: Int
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,64 @@
+import LMCore
+
+/// Builtins of the autodiff engine: backward, gradients, detaching, gradient checks and scan.
+extension Builtins {
+    static let autodiffBuiltins: [Builtin] = [
+        Builtin(name: "backward", usage: "backward(loss) or loss.backward()", summary: "back-propagates from a scalar; gradients accumulate in .grad", keywords: []) { _, a in
+            try a.expectCount(1...1)
+            let x = try t(a, 0)
+            try at(a.location) { try x.backward() }
+            return .none
+        },
+        Builtin(name: "zero_grad", usage: "zero_grad(x, …)", summary: "forgets the accumulated gradients (of tensors or a model)", keywords: []) { _, a in
+            for (v, loc) in a.positional {
+                switch v {
+                case .model(let m): m.model.parameters.zeroGrads()
+                default: try v.tensor(at: loc).zeroGrad()
+                }
+            }
+            return .none
+        },
+        Builtin(name: "detach", usage: "detach(x)", summary: "the same values cut from the graph", keywords: []) { _, a in
+            try a.expectCount(1...1)
+            return .tensor(try t(a, 0).detached())
+        },
+        Builtin(name: "param", usage: "param(x)", summary: "a copy of x that is a leaf requiring grad", keywords: []) { _, a in
+            try a.expectCount(1...1)
+            return .tensor(try t(a, 0).asParameter())
+        },
+        Builtin(name: "gradcheck", usage: "gradcheck(f, x, …, eps=1e-2, tol=1e-2)", summary: "compares autodiff gradients of f at x with central differences", keywords: ["eps", "tol"]) { interp, a in
+            guard a.count >= 2 else { throw ShellError("gradcheck needs a function and at least one tensor", at: a.location) }
+            let f = a.positional[0].0
+            let xs = try (1..<a.count).map { try a.positional[$0].0.tensor(at: a.location($0)) }
+            let eps = try a.keyword("eps")?.number(at: a.keywordLocation("eps")) ?? 1e-2
+            let tol = try a.keyword("tol")?.number(at: a.keywordLocation("tol")) ?? 1e-2
+            let loc = a.location
+            let r = try at(loc) {
+                try Tensor.gradcheck(xs, epsilon: Float(eps), tolerance: Float(tol)) { leaves in
+                    try interp.callValue(f, leaves.map(Value.tensor), name: "gradcheck", at: loc).tensor(at: loc, "a tensor result")
+                }
+            }
+            return .record([
+                ("passed", .bool(r.passed)), ("max_error", .number(Double(r.maxError))), ("checked", .number(Double(r.checked))),
+                ("worst_input", .number(Double(r.worst.input))), ("worst_element", .number(Double(r.worst.element))),
+                ("analytic", .number(Double(r.analytic))), ("numeric", .number(Double(r.numeric))),
+            ])
+        },
+        Builtin(name: "scan", usage: "scan(f, xs, h0)", summary: "h_t = f(xs[t], h_{t-1}) over the first axis of xs; returns the stacked h_t", keywords: []) { interp, a in
+            try a.expectCount(3...3)
+            let f = a.positional[0].0
+            let xs = try t(a, 1)
+            var h = a.positional[2].0
+            guard xs.rank >= 1 else { throw ShellError("scan needs xs with at least one axis", at: a.location(1)) }
+            var states: [Tensor] = []
+            for i in 0..<xs.shape[0] {
+                let x = try at(a.location) { try xs.slice([.at(i)]) }
+                h = try interp.callValue(f, [.tensor(x), h], name: "scan", at: a.location)
+                states.append(try h.tensor(at: a.location, "a tensor state from the step function"))
+                if interp.shouldStop() { throw ShellError("interrupted", at: a.location) }
+            }
+            guard !states.isEmpty else { throw ShellError("scan over an empty axis", at: a.location(1)) }
+            return .tensor(try at(a.location) { try Tensor.stack(states, axis: 0) })
+        },
+    ]
+}

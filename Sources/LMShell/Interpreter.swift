@@ -1,0 +1,227 @@
+import Foundation
+import LMCore
+import LMModels
+
+/// Runs cells of the language. It holds the variables, talks to the outside only through the
+/// closures below (so it knows nothing of terminals), and reports every mistake as a `ShellError`
+/// with a position and, where it can, a hint.
+public final class Interpreter {
+    /// Variables of the session, including `_` (the last value shown).
+    public var variables: [String: Value] = [:]
+    /// Streamed text (sampling writes characters as they come).
+    public var write: (String) -> Void = { print($0, terminator: "") }
+    /// Progress of long commands (training), for the front end to draw.
+    public var progress: (TrainProgress) -> Void = { _ in }
+    /// Polled between steps of long commands; true stops them (Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
+    /// Relative paths in cells resolve against this folder.
+    public var baseDirectory: URL
+    /// Environment values readable with `env("NAME")` (QUICK mode of the examples).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Cells run so far.
+    public private(set) var cellCount = 0
+    /// Depth limit for user functions calling each other.
+    public var maxCallDepth = 200
+    var callDepth = 0
+
+    public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.baseDirectory = baseDirectory
+    }
+
+    /// The outcome of a cell: the value to show (nil for bindings and definitions).
+    public struct CellResult {
+        public var value: Value?
+        public var statement: Statement?
+    }
+
+    /// Parses and runs one cell.
+    @discardableResult
+    public func run(_ cell: String) throws -> CellResult {
+        guard let statement = try Parser.parse(cell) else { return CellResult(value: nil, statement: nil) }
+        cellCount += 1
+        switch statement {
+        case .assign(let name, let expr, let loc):
+            guard Builtins.table[name] == nil else {
+                throw ShellError("'\(name)' is a builtin and cannot be rebound", at: loc, hint: "pick another name, e.g. '\(name)1'")
+            }
+            variables[name] = try eval(expr)
+            return CellResult(value: nil, statement: statement)
+        case .define(let name, let params, let body, let loc):
+            guard Builtins.table[name] == nil else {
+                throw ShellError("'\(name)' is a builtin and cannot be redefined", at: loc, hint: "pick another name")
+            }
+            guard Set(params).count == params.count else {
+                throw ShellError("parameters of '\(name)' repeat a name", at: loc)
+            }
+            variables[name] = .function(UserFunction(name: name, parameters: params, body: body))
+            return CellResult(value: nil, statement: statement)
+        case .expression(let expr):
+            let v = try eval(expr)
+            if case .none = v { return CellResult(value: nil, statement: statement) }
+            variables["_"] = v
+            return CellResult(value: v, statement: statement)
+        }
+    }
+
+    /// Names a cell can refer to: variables and builtins (for completion and hints).
+    public var knownNames: [String] { Array(variables.keys) + Builtins.table.keys }
+
+    // MARK: - Expressions
+
+    func eval(_ e: Expr) throws -> Value {
+        switch e {
+        case .number(let x, _): return .number(x)
+        case .string(let s, _): return .string(s)
+        case .bool(let b, _): return .bool(b)
+        case .none: return .none
+        case .name(let n, let loc): return try lookup(n, at: loc)
+        case .list(let items, _): return .list(try items.map(eval))
+        case .negate(let x, let loc): return try Operators.negate(eval(x), at: loc)
+        case .binary(let op, let a, let b, let loc):
+            return try Operators.binary(op, eval(a), eval(b), at: loc)
+        case .member(let base, let name, let loc):
+            return try member(eval(base), name, at: loc)
+        case .index(let base, let items, let loc):
+            return try index(eval(base), items, at: loc)
+        case .call(let callee, let args, let loc):
+            return try call(callee, args, at: loc)
+        }
+    }
+
+    func lookup(_ name: String, at loc: SourceLocation) throws -> Value {
+        if let v = variables[name] { return v }
+        if Builtins.table[name] != nil { return .builtin(name) }
+        throw ShellError("unknown name '\(name)'", at: loc, hint: Suggest.hint(for: name, among: knownNames))
+    }
+
+    func call(_ callee: Expr, _ args: [Argument], at loc: SourceLocation) throws -> Value {
+        // x.f(a) is f(x, a) when x has no member f.
+        if case .member(let base, let name, let mloc) = callee {
+            let receiver = try eval(base)
+            if let method = Members.method(receiver, name) {
+                return try method(self, try evalArgs(args), mloc)
+            }
+            guard Builtins.table[name] != nil || variables[name] != nil else {
+                throw ShellError("\(receiver.kind) has no member '\(name)'", at: mloc,
+                                 hint: Suggest.hint(for: name, among: Members.names(receiver) + Array(Builtins.table.keys)))
+            }
+            var all = try evalArgs(args)
+            all.positional.insert((receiver, base.location), at: 0)
+            return try apply(try lookup(name, at: mloc), all, name: name, at: mloc)
+        }
+        let f = try eval(callee)
+        let name: String
+        if case .name(let n, _) = callee { name = n } else { name = f.kind }
+        return try apply(f, try evalArgs(args), name: name, at: loc)
+    }
+
+    func evalArgs(_ args: [Argument]) throws -> CallArgs {
+        var out = CallArgs()
+        for a in args {
+            let v = try eval(a.value)
+            if let label = a.label {
+                guard out.keywords[label] == nil else { throw ShellError("keyword '\(label)' given twice", at: a.location) }
+                out.keywords[label] = (v, a.location)
+            } else {
+                out.positional.append((v, a.location))
+            }
+        }
+        return out
+    }
+
+    /// Calls a builtin or a user function.
+    func apply(_ f: Value, _ args: CallArgs, name: String, at loc: SourceLocation) throws -> Value {
+        var args = args
+        args.name = name
+        args.location = loc
+        switch f {
+        case .builtin(let b):
+            guard let builtin = Builtins.table[b] else { throw ShellError("unknown builtin '\(b)'", at: loc) }
+            try args.checkKeywords(builtin.keywords)
+            return try builtin.run(self, &args)
+        case .function(let fn):
+            guard args.keywords.isEmpty || args.keywords.keys.allSatisfy(fn.parameters.contains) else {
+                throw ShellError("\(fn.name) takes no keyword '\(args.keywords.keys.sorted().first ?? "")'", at: loc,
+                                 hint: "its parameters are \(fn.parameters.joined(separator: ", "))")
+            }
+            var bound: [String: Value] = [:]
+            for (p, a) in zip(fn.parameters, args.positional) { bound[p] = a.0 }
+            for (k, v) in args.keywords { bound[k] = v.0 }
+            guard bound.count == fn.parameters.count, args.positional.count <= fn.parameters.count else {
+                throw ShellError("\(fn.name) takes \(fn.parameters.count) argument\(fn.parameters.count == 1 ? "" : "s") (\(fn.parameters.joined(separator: ", "))), got \(args.positional.count + args.keywords.count)", at: loc)
+            }
+            return try invoke(fn, bound, at: loc)
+        default:
+            throw ShellError("a \(f.kind) cannot be called", at: loc, hint: "only functions and builtins take arguments")
+        }
+    }
+
+    /// Runs a user function's body with its parameters bound (they shadow globals while it runs).
+    func invoke(_ fn: UserFunction, _ bound: [String: Value], at loc: SourceLocation) throws -> Value {
+        guard callDepth < maxCallDepth else {
+            throw ShellError("calls nested more than \(maxCallDepth) deep in '\(fn.name)'", at: loc,
+                             hint: "a function that calls itself needs a way to stop")
+        }
+        callDepth += 1
+        let saved = bound.keys.map { ($0, variables[$0]) }
+        for (k, v) in bound { variables[k] = v }
+        defer {
+            callDepth -= 1
+            for (k, v) in saved { variables[k] = v }
+        }
+        return try eval(fn.body)
+    }
+
+    /// Calls any callable value with positional values (for scan and gradcheck).
+    func callValue(_ f: Value, _ values: [Value], name: String, at loc: SourceLocation) throws -> Value {
+        var a = CallArgs()
+        a.positional = values.map { ($0, loc) }
+        return try apply(f, a, name: name, at: loc)
+    }
+
+    /// A path typed by the user, resolved against the session's folder.
+    public func resolve(_ path: String) -> URL {
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
+        if path.hasPrefix("~/") {
+            return URL(fileURLWithPath: NSString(string: path).expandingTildeInPath)
+        }
+        return baseDirectory.appendingPathComponent(path)
+    }
+}
+
+/// Evaluated arguments of a call, with positions for errors.
+public struct CallArgs {
+    var positional: [(Value, SourceLocation)] = []
+    var keywords: [String: (Value, SourceLocation)] = [:]
+    var name = ""
+    var location = SourceLocation(line: 1, column: 1)
+
+    func checkKeywords(_ allowed: [String]) throws {
+        for (k, v) in keywords where !allowed.contains(k) {
+            throw ShellError("\(name) has no keyword '\(k)'", at: v.1,
+                             hint: Suggest.hint(for: k, among: allowed) ?? (allowed.isEmpty ? "\(name) takes no keywords" : "its keywords are \(allowed.joined(separator: ", "))"))
+        }
+    }
+
+    var count: Int { positional.count }
+
+    func location(_ i: Int) -> SourceLocation { i < positional.count ? positional[i].1 : location }
+
+    func value(_ i: Int, _ what: String) throws -> Value {
+        guard i < positional.count else {
+            throw ShellError("\(name) needs \(what) as argument \(i + 1)", at: location)
+        }
+        return positional[i].0
+    }
+
+    func keyword(_ k: String) -> Value? { keywords[k]?.0 }
+    func keywordLocation(_ k: String) -> SourceLocation { keywords[k]?.1 ?? location }
+
+    func expectCount(_ range: ClosedRange<Int>) throws {
+        guard range.contains(positional.count) else {
+            let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw ShellError("\(name) takes \(want) argument\(range.upperBound == 1 ? "" : "s"), got \(positional.count)", at: location,
+                             hint: "see :help \(name)")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import LMCore
+import LMModels
+
+/// Member access: `t.grad`, `t.shape`, `t.T`, `text.train`, `m.rnn.weight_hh_l0`, `r.nats`.
+enum Members {
+    /// Methods that are not builtins (none yet: `x.f(a)` falls back to the builtin `f(x, a)`).
+    static func method(_ v: Value, _ name: String) -> ((Interpreter, CallArgs, SourceLocation) throws -> Value)? {
+        nil
+    }
+
+    static func names(_ v: Value) -> [String] {
+        switch v {
+        case .tensor: return ["grad", "shape", "T", "rank", "size", "requires_grad"]
+        case .corpus: return ["train", "val", "test", "vocab", "vocab_size", "size", "path", "split"]
+        case .split: return ["size", "name"]
+        case .model(let m):
+            return Set(m.model.parameters.names.map { String($0.split(separator: ".").first ?? "") }).sorted()
+                + ["parameters", "steps", "loss_history", "cell", "hidden", "layers", "vocab_size"]
+        case .record(let fields): return fields.map(\.0)
+        default: return []
+        }
+    }
+
+    static func get(_ v: Value, _ name: String, at loc: SourceLocation) -> Value? {
+        switch v {
+        case .tensor(let t):
+            switch name {
+            case "grad": return t.grad.map(Value.tensor) ?? .none
+            case "shape": return .list(t.shape.map { .number(Double($0)) })
+            case "T": return .tensor(t.T)
+            case "rank": return .number(Double(t.rank))
+            case "size": return .number(Double(t.count))
+            case "requires_grad": return .bool(t.requiresGrad)
+            default: return nil
+            }
+        case .corpus(let c):
+            switch name {
+            case "train": return .split(SplitValue(corpus: c, name: "train", part: c.splits.train))
+            case "val": return .split(SplitValue(corpus: c, name: "val", part: c.splits.val))
+            case "test": return .split(SplitValue(corpus: c, name: "test", part: c.splits.test))
+            case "vocab": return .string(String(String.UnicodeScalarView(c.vocabulary.scalars)))
+            case "vocab_size": return .number(Double(c.vocabulary.count))
+            case "size": return .number(Double(c.corpus.count))
+            case "path": return .string(c.path)
+            case "split": return .string(c.splits.summary)
+            default: return nil
+            }
+        case .split(let s):
+            switch name {
+            case "size": return .number(Double(s.part.count))
+            case "name": return .string(s.name)
+            default: return nil
+            }
+        case .model(let m):
+            let c = m.model.config
+            switch name {
+            case "parameters": return .list(m.model.parameters.names.map(Value.string))
+            case "steps": return .number(Double(m.trainer?.stepCount ?? 0))
+            case "loss_history": return .list((m.trainer?.lossHistory ?? []).map { .number(Double($0)) })
+            case "cell": return .string(c.cell.rawValue)
+            case "hidden": return .number(Double(c.hidden))
+            case "layers": return .number(Double(c.layers))
+            case "vocab_size": return .number(Double(c.vocabSize))
+            default:
+                // A group of parameters by its prefix: m.rnn, m.decoder, m.encoder.
+                let prefix = name + "."
+                let fields = m.model.parameters.entries.filter { $0.name.hasPrefix(prefix) }
+                    .map { (String($0.name.dropFirst(prefix.count)), Value.tensor($0.tensor)) }
+                return fields.isEmpty ? nil : .record(fields)
+            }
+        case .record(let fields):
+            return fields.first { $0.0 == name }?.1
+        default:
+            return nil
+        }
+    }
+}
+
+extension Interpreter {
+    func member(_ v: Value, _ name: String, at loc: SourceLocation) throws -> Value {
+        if let r = Members.get(v, name, at: loc) { return r }
+        throw ShellError("\(v.kind) has no member '\(name)'", at: loc,
+                         hint: Suggest.hint(for: name, among: Members.names(v))
+                            ?? (Members.names(v).isEmpty ? nil : "members: \(Members.names(v).joined(separator: ", "))"))
+    }
+
+    func index(_ v: Value, _ items: [IndexItem], at loc: SourceLocation) throws -> Value {
+        switch v {
+        case .list(let list):
+            guard items.count == 1, case .single(let e) = items[0] else {
+                throw ShellError("a list takes one index", at: loc)
+            }
+            let i = try eval(e).int(at: e.location, "an index")
+            let j = i < 0 ? i + list.count : i
+            guard j >= 0 && j < list.count else {
+                throw ShellError("index \(i) is out of range for a list of \(list.count)", at: e.location)
+            }
+            return list[j]
+        case .tensor(let t):
+            let idx: [TensorIndex] = try items.map { item in
+                switch item {
+                case .single(let e): return .at(try eval(e).int(at: e.location, "an index"))
+                case .slice(let s, let e, let st):
+                    func opt(_ x: Expr?) throws -> Int? { try x.map { try eval($0).int(at: $0.location, "a slice bound") } }
+                    return .range(try opt(s), try opt(e), step: try opt(st) ?? 1)
+                }
+            }
+            return .tensor(try at(loc) { try t.slice(idx) })
+        default:
+            throw ShellError("a \(v.kind) cannot be indexed", at: loc)
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import LMCore
+import LMModels
+
+/// Builtins for corpora, models, training, evaluation, sampling and checkpoints.
+extension Builtins {
+    static func corpusArg(_ a: CallArgs, _ i: Int) throws -> CorpusValue {
+        guard case .corpus(let c) = try a.value(i, "a corpus") else {
+            throw ShellError("expected a corpus (made with corpus(\"file.txt\")), got a \(a.positional[i].0.kind)", at: a.location(i))
+        }
+        return c
+    }
+
+    static func modelArg(_ a: CallArgs, _ i: Int) throws -> ModelValue {
+        guard case .model(let m) = try a.value(i, "a model") else {
+            throw ShellError("expected a model, got a \(a.positional[i].0.kind)", at: a.location(i), hint: "make one with lstm(text), rnn(text) or gru(text)")
+        }
+        return m
+    }
+
+    static func int(_ a: CallArgs, _ k: String, _ d: Int) throws -> Int {
+        try a.keyword(k)?.int(at: a.keywordLocation(k), "a whole number for \(k)") ?? d
+    }
+
+    static func num(_ a: CallArgs, _ k: String, _ d: Double) throws -> Double {
+        try a.keyword(k)?.number(at: a.keywordLocation(k), "a number for \(k)") ?? d
+    }
+
+    static func str(_ a: CallArgs, _ k: String, _ d: String) throws -> String {
+        try a.keyword(k)?.string(at: a.keywordLocation(k), "a string for \(k)") ?? d
+    }
+
+    /// Runs model code, turning engine errors into positioned shell errors.
+    static func engine<T>(_ loc: SourceLocation, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ShellError {
+            throw e
+        } catch {
+            throw ShellError("\(error)", at: loc)
+        }
+    }
+
+    static func makeModel(_ cell: CellKind, _ a: CallArgs, defaultLayers: Int) throws -> Value {
+        try a.expectCount(1...1)
+        let c = try corpusArg(a, 0)
+        let hidden = try int(a, "hidden", 128), layers = try int(a, "layers", defaultLayers)
+        let embed = try int(a, "embed", 0), dropout = try num(a, "dropout", 0)
+        let seed = try int(a, "seed", 123)
+        guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+        var initialization: ModelConfig.Initialization?
+        if let s = a.keyword("init") {
+            guard let i = ModelConfig.Initialization(rawValue: try s.string(at: a.keywordLocation("init"))) else {
+                throw ShellError("init must be \"charrnn\" or \"pytorch\"", at: a.keywordLocation("init"))
+            }
+            initialization = i
+        }
+        var kind = cell
+        if cell == .lstm, let v = a.keyword("cell") {
+            switch try v.string(at: a.keywordLocation("cell")) {
+            case "standard": kind = .lstm
+            case "coupled": kind = .coupledLSTM
+            case let other: throw ShellError("cell must be \"standard\" or \"coupled\", not \"\(other)\"", at: a.keywordLocation("cell"))
+            }
+        }
+        let config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: embed,
+                                 dropout: Float(dropout), initialization: initialization)
+        var rng = RandomSource(seed: UInt64(seed))
+        let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
+        return .model(ModelValue(model: model, vocabulary: c.vocabulary))
+    }
+
+    static let modelKeywords = ["hidden", "layers", "embed", "dropout", "init", "seed"]
+
+    /// The trainer for `train`/`step`: the model's own when the corpus and settings are unchanged
+    /// (so training continues with its optimizer state), else a new one.
+    static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs) throws -> Trainer {
+        var s = TrainSettings()
+        s.batch = try int(a, "batch", s.batch)
+        s.seq = try int(a, "seq", s.seq)
+        if let o = a.keyword("opt") {
+            let name = try o.string(at: a.keywordLocation("opt"))
+            guard let k = OptimizerKind(rawValue: name) else {
+                throw ShellError("unknown optimizer \"\(name)\"", at: a.keywordLocation("opt"),
+                                 hint: Suggest.hint(for: name, among: OptimizerKind.allCases.map(\.rawValue)) ?? "one of sgd, adagrad, rmsprop, adam")
+            }
+            s.optimizer = k
+        }
+        s.lr = Float(try num(a, "lr", Double(s.lr)))
+        s.clip = Float(try num(a, "clip", Double(s.clip)))
+        if let cm = a.keyword("clip_mode") {
+            let name = try cm.string(at: a.keywordLocation("clip_mode"))
+            guard let mode = ClipMode(rawValue: name) else {
+                throw ShellError("clip_mode must be \"norm\" or \"value\"", at: a.keywordLocation("clip_mode"))
+            }
+            s.clipMode = mode
+        }
+        s.evalEvery = try int(a, "every", 0)
+        let seed = try int(a, "seed", 123)
+        guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+        s.seed = UInt64(seed)
+        if let t = m.trainer, m.trainerCorpus == ObjectIdentifier(c), t.settings == s { return t }
+        let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
+        m.trainer = t
+        m.trainerCorpus = ObjectIdentifier(c)
+        return t
+    }
+
+    static let trainKeywords = ["steps", "batch", "seq", "opt", "lr", "clip", "clip_mode", "every", "seed"]
+
+    static let modelBuiltins: [Builtin] = [
+        Builtin(name: "corpus", usage: "corpus(\"file.txt\", val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
+                summary: "loads a UTF-8 text; symbols are Unicode scalars; layout \"charrnn\" (default) or \"contiguous\"",
+                keywords: ["val", "test", "layout", "batch", "seq"]) { interp, a in
+            try a.expectCount(1...1)
+            let path = try a.positional[0].0.string(at: a.location(0), "a file path")
+            var spec = SplitSpec()
+            spec.val = try num(a, "val", spec.val)
+            spec.test = try num(a, "test", spec.test)
+            spec.batch = try int(a, "batch", spec.batch)
+            spec.seq = try int(a, "seq", spec.seq)
+            let layout = try str(a, "layout", "charrnn")
+            guard let l = SplitLayout(rawValue: layout) else {
+                throw ShellError("layout must be \"charrnn\" or \"contiguous\"", at: a.keywordLocation("layout"))
+            }
+            spec.layout = l
+            let url = interp.resolve(path)
+            let corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
+            let splits = try engine(a.location) { try CorpusSplits(corpus, spec) }
+            for w in splits.warnings { interp.write("warning: \(w)\n") }
+            return .corpus(CorpusValue(path: path, corpus: corpus, splits: splits))
+        },
+        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, seed=123)",
+                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords) { _, a in
+            try makeModel(.rnn, a, defaultLayers: 1)
+        },
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, seed=123)",
+                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes)",
+                keywords: modelKeywords + ["cell"]) { _, a in
+            try makeModel(.lstm, a, defaultLayers: 2)
+        },
+        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, seed=123)",
+                summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords) { _, a in
+            try makeModel(.gru, a, defaultLayers: 2)
+        },
+        Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
+                keywords: ["n"]) { _, a in
+            try a.expectCount(1...1)
+            let c = try corpusArg(a, 0)
+            let n = try int(a, "n", 6)
+            let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
+            return .ngram(NGramValue(model: model, corpus: c))
+        },
+        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123",
+                summary: "trains with truncated BPTT; Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords) { interp, a in
+            try a.expectCount(2...2)
+            let m = try modelArg(a, 0), c = try corpusArg(a, 1)
+            let steps = try int(a, "steps", 1000)
+            guard (0...10_000_000).contains(steps) else { throw ShellError("steps must be in 0...10000000", at: a.keywordLocation("steps")) }
+            let t = try trainer(m, c, a)
+            for w in t.warnings { interp.write("warning: \(w)\n") }
+            let start = Date()
+            var last: TrainProgress?
+            var stopped = false
+            let done = try engine(a.location) {
+                try t.train(steps: steps) { p in
+                    last = p
+                    interp.progress(p)
+                    if interp.shouldStop() { stopped = true; return false }
+                    return true
+                }
+            }
+            var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount)))]
+            if let p = last {
+                fields.append(("train_loss", .number(Double(p.trainLoss))))
+                if let v = p.valLoss { fields.append(("val_loss", .number(v))) }
+                fields.append(("grad_norm", .number(Double(p.gradNorm))))
+                fields.append(("chars_per_sec", .number(p.charsPerSecond.rounded())))
+            }
+            fields.append(("seconds", .number((Date().timeIntervalSince(start) * 100).rounded() / 100)))
+            if stopped { fields.append(("interrupted", .bool(true))) }
+            return .record(fields)
+        },
+        Builtin(name: "step", usage: "step m text (same keywords as train)", summary: "one training step; reports the loss and the gradient norm before clipping",
+                keywords: trainKeywords) { _, a in
+            try a.expectCount(2...2)
+            let m = try modelArg(a, 0), c = try corpusArg(a, 1)
+            let t = try trainer(m, c, a)
+            let r = try engine(a.location) { try t.step() }
+            return .record([
+                ("step", .number(Double(t.stepCount))), ("loss", .number(Double(r.loss))), ("grad_norm", .number(Double(r.stats.norm))),
+                ("grad_ratio", .number(Double(r.stats.ratio))), ("clipped", .bool(r.stats.clipped)), ("lr", .number(Double(r.lr))),
+            ])
+        },
+        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits per char, perplexity",
+                keywords: ["batch", "seq"]) { interp, a in
+            try a.expectCount(2...2)
+            let target = a.positional[1].0
+            let report: LossReport
+            switch (a.positional[0].0, target) {
+            case (.model(let m), .split(let s)):
+                let b = try int(a, "batch", 50), q = try int(a, "seq", 50)
+                report = try engine(a.location) {
+                    try m.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
+                }
+            case (.model(let m), .string(let text)):
+                let ids = try engine(a.location(1)) { try m.vocabulary.encode(text).map(Int.init) }
+                guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two characters", at: a.location(1)) }
+                let r = try engine(a.location) {
+                    try FusedWindow().run(m.model, ids: Array(ids.dropLast()), targets: Array(ids.dropFirst()), batch: 1,
+                                          state: RecurrentState(config: m.model.config, batch: 1), train: false)
+                }
+                report = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
+            case (.ngram(let n), .split(let s)):
+                let e = try engine(a.location) { try n.model.evaluate(s.part) }
+                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
+            case (.ngram(let n), .string(let text)):
+                let ids = try engine(a.location(1)) { try n.corpus.vocabulary.encode(text) }
+                let e = try engine(a.location) { try n.model.evaluate(ids) }
+                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
+            default:
+                throw ShellError("eval takes a model or n-gram and a text (e.g. text.val), got a \(a.positional[0].0.kind) and a \(target.kind)", at: a.location)
+            }
+            return .record([
+                ("nats", .number(report.nats)), ("bits", .number(report.bits)), ("perplexity", .number(report.perplexity)),
+                ("chars", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
+            ])
+        },
+        Builtin(name: "sample", usage: "sample m 300 temp=0.8 prime=\"ROMEO:\" seed=1 topk=0",
+                summary: "generates text, streaming it; temp=0 is argmax", keywords: ["temp", "prime", "seed", "topk"]) { interp, a in
+            try a.expectCount(1...2)
+            let length = a.count > 1 ? try a.positional[1].0.int(at: a.location(1), "a length") : 300
+            var s = SampleSettings()
+            s.length = length
+            s.temperature = Float(try num(a, "temp", 1))
+            s.topK = try int(a, "topk", 0)
+            s.prime = try str(a, "prime", "")
+            let seed = try int(a, "seed", 1)
+            guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+            s.seed = UInt64(seed)
+            let text: String
+            switch a.positional[0].0 {
+            case .model(let m):
+                text = try engine(a.location) {
+                    try m.model.sample(vocabulary: m.vocabulary, s) { piece in
+                        interp.write(piece)
+                        return !interp.shouldStop()
+                    }
+                }
+            case .ngram(let n):
+                let vocab = n.corpus.vocabulary
+                let prompt = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
+                var rng = RandomSource(seed: s.seed)
+                let ids = try engine(a.location) { try n.model.sample(count: length, prompt: prompt, temperature: Double(s.temperature == 0 ? 1e-3 : s.temperature), rng: &rng) }
+                text = s.prime + (try engine(a.location) { try vocab.decode(ids) })
+                interp.write(text)
+            default:
+                throw ShellError("sample takes a model or an n-gram, got a \(a.positional[0].0.kind)", at: a.location(0))
+            }
+            interp.write("\n")
+            interp.variables["_"] = .string(text)
+            return .none
+        },
+        Builtin(name: "save", usage: "save m \"path.safetensors\" training=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state)",
+                keywords: ["training"]) { interp, a in
+            try a.expectCount(2...2)
+            let m = try modelArg(a, 0)
+            let path = try a.positional[1].0.string(at: a.location(1), "a file path")
+            let url = interp.resolve(path)
+            let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
+            try engine(a.location) {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if training, let t = m.trainer {
+                    try t.saveCheckpoint(to: url, vocabulary: m.vocabulary)
+                } else {
+                    var info = ModelCheckpoint.Info(vocabulary: m.vocabulary)
+                    info.step = m.trainer?.stepCount ?? 0
+                    info.lossHistory = m.trainer?.lossHistory ?? []
+                    info.splitSummary = m.trainer?.splits.summary ?? ""
+                    try ModelCheckpoint.save(m.model, info, to: url)
+                }
+            }
+            return .none
+        },
+        Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: []) { interp, a in
+            try a.expectCount(1...1)
+            let path = try a.positional[0].0.string(at: a.location(0), "a file path")
+            let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: interp.resolve(path)) }
+            return .model(ModelValue(model: model, vocabulary: info.vocabulary))
+        },
+    ]
+}

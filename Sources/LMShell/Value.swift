@@ -1,0 +1,138 @@
+import Foundation
+import LMCore
+import LMModels
+
+/// A value of the language: what a name is bound to and what an expression evaluates to.
+public enum Value {
+    case none
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case list([Value])
+    case tensor(Tensor)
+    case corpus(CorpusValue)
+    case split(SplitValue)
+    case model(ModelValue)
+    case ngram(NGramValue)
+    case function(UserFunction)
+    case builtin(String)
+    /// Named fields, e.g. the result of `eval` (nats, bits, perplexity).
+    case record([(String, Value)])
+
+    /// The kind's name as messages and `:vars` show it.
+    public var kind: String {
+        switch self {
+        case .none: return "none"
+        case .number: return "number"
+        case .string: return "string"
+        case .bool: return "bool"
+        case .list: return "list"
+        case .tensor: return "tensor"
+        case .corpus: return "corpus"
+        case .split: return "text"
+        case .model: return "model"
+        case .ngram: return "ngram"
+        case .function: return "function"
+        case .builtin: return "builtin"
+        case .record: return "record"
+        }
+    }
+}
+
+/// A loaded corpus and its split.
+public final class CorpusValue {
+    public let path: String
+    public let corpus: Corpus
+    public let splits: CorpusSplits
+    public init(path: String, corpus: Corpus, splits: CorpusSplits) {
+        self.path = path
+        self.corpus = corpus
+        self.splits = splits
+    }
+    public var vocabulary: Vocabulary { corpus.vocabulary }
+}
+
+/// One part of a corpus (`text.train`, `text.val`, `text.test`), or a literal string to evaluate on.
+public struct SplitValue {
+    public let corpus: CorpusValue
+    public let name: String
+    public let part: CorpusSplit
+}
+
+/// A recurrent model with its vocabulary and, once trained, its trainer (so that `train` continues
+/// with the same optimizer state, data position and carried state).
+public final class ModelValue {
+    public let model: RecurrentModel
+    public let vocabulary: Vocabulary
+    public var trainer: Trainer?
+    public var trainerCorpus: ObjectIdentifier?
+    public init(model: RecurrentModel, vocabulary: Vocabulary) {
+        self.model = model
+        self.vocabulary = vocabulary
+    }
+}
+
+public final class NGramValue {
+    public let model: NGramModel
+    public let corpus: CorpusValue
+    public init(model: NGramModel, corpus: CorpusValue) {
+        self.model = model
+        self.corpus = corpus
+    }
+}
+
+/// `def name(params) = body`: evaluated when called, with the parameters bound over the globals.
+public struct UserFunction {
+    public var name: String
+    public var parameters: [String]
+    public var body: Expr
+}
+
+// MARK: - Showing values
+
+extension Value {
+    /// How the REPL prints a value.
+    public var display: String {
+        switch self {
+        case .none: return "none"
+        case .number(let x): return Value.format(x)
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .list(let items): return "[" + items.map(\.inlineDisplay).joined(separator: ", ") + "]"
+        case .tensor(let t): return t.description
+        case .corpus(let c):
+            return "corpus \(c.path): \(c.splits.sizeReport) (\(c.splits.summary))"
+        case .split(let s): return "text \(s.name) of \(s.corpus.path): \(s.part.count) symbols"
+        case .model(let m):
+            let c = m.model.config
+            let cell = c.cell == .coupledLSTM ? "coupled LSTM" : c.cell.rawValue.uppercased()
+            var s = "\(cell) model: \(c.layers) × \(c.hidden), vocab \(c.vocabSize)"
+            if c.embed > 0 { s += ", embedding \(c.embed)" }
+            if c.dropout > 0 { s += ", dropout \(c.dropout)" }
+            s += ", \(m.model.parameters.scalarCount) parameters"
+            if let t = m.trainer { s += ", trained \(t.stepCount) steps" }
+            return s
+        case .ngram(let n): return "KN \(n.model.order)-gram over \(n.corpus.path)"
+        case .function(let f): return "def \(f.name)(\(f.parameters.joined(separator: ", ")))"
+        case .builtin(let name): return "builtin \(name)"
+        case .record(let fields):
+            return fields.map { "\($0.0): \($0.1.inlineDisplay)" }.joined(separator: "\n")
+        }
+    }
+
+    var inlineDisplay: String {
+        switch self {
+        case .string(let s): return "\"\(s)\""
+        case .tensor(let t): return "tensor\(shapeString(t.shape))"
+        case .record(let fields): return "{" + fields.map { "\($0.0): \($0.1.inlineDisplay)" }.joined(separator: ", ") + "}"
+        default: return display
+        }
+    }
+
+    static func format(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }
+        return String(format: "%.6g", x)
+    }
+}
