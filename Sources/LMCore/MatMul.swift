@@ -11,6 +11,15 @@ extension Tensor {
             throw TensorError("matmul: \(shapeString(a.shape)) @ \(shapeString(b.shape)): scalars have no matrix product",
                               hint: "use * to multiply by a scalar")
         }
+        if a.rank == 1 || b.rank == 1 {
+            // Check the inner sizes here, so the message shows the shapes the user gave.
+            let k1 = a.shape[a.rank - 1], k2 = b.rank == 1 ? b.shape[0] : b.shape[b.rank - 2]
+            guard k1 == k2 else {
+                throw TensorError(
+                    "matmul: \(shapeString(a.shape)) @ \(shapeString(b.shape)): inner sizes \(k1) and \(k2) differ",
+                    hint: "the last size of the left operand must equal the first matrix size of the right; transpose one?")
+            }
+        }
         if a.rank == 1 {
             // With a 1-D right operand too, the product is [1] here: drop its last axis (a dot product).
             return try a.reshape([1, a.shape[0]]).matmul(b).squeezing(axis: b.rank == 1 ? -1 : -2)

@@ -13,8 +13,7 @@ public enum CellSplitter {
         var current: [Substring] = []
         var startLine = 0
         var scan = Scan()
-        for (k, rawLine) in script.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        for (k, line) in splitLines(script).enumerated() {
             if current.isEmpty {
                 let trimmed = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" })
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -36,8 +35,13 @@ public enum CellSplitter {
     /// last line end with a `\` (outside a comment, only spaces after it)?
     public static func needsContinuation(_ text: String) -> Bool {
         var scan = Scan()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) { scan.feed(line) }
+        for line in splitLines(text) { scan.feed(line) }
         return scan.continues
+    }
+
+    /// Lines split at `\n` and `\r\n` (one Character in Swift, so `split(separator: "\n")` misses it).
+    static func splitLines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     }
 
     /// Line-by-line state: open brackets, and how the last line ended.

@@ -1,4 +1,5 @@
-/// A recursive-descent parser for the grammar in `Syntax.swift`.
+/// A recursive-descent parser for the grammar in `Syntax.swift`, with one extension: the right side of a
+/// binding may be a command, `r = train m text steps=10` (detected as at the start of a cell).
 ///
 /// Every syntax error is a `ShellError` located at the offending token, whose message names what was
 /// expected and what was found. Nesting deeper than `Parser.maxDepth` (parentheses, lists, operator chains,
@@ -32,6 +33,8 @@ struct ParserState {
     var depth = 0
     /// The `(` of a parenthesized command argument, for a better hint on `f (a, b)`.
     var commandParen: SourceLocation?
+    /// Where the statement's expression (the whole cell, the right of '=', or a body) begins: for hints.
+    var bodyStart = 0
 
     init(tokens: [Token]) { self.tokens = tokens }
 
@@ -74,16 +77,16 @@ struct ParserState {
         if tok.kind == .name && peek(1).isOp("=") {
             let name = advance()
             advance()  // '='
-            let value = try parseExpr()
+            bodyStart = pos
+            // `r = train m text steps=10`: a command may stand on the right of a binding.
+            let value = isCommandStart ? try parseCommand() : try parseExpr()
             if tok.isOp("=") {
                 throw ShellError("expected end of input, found '='", at: tok.location,
                                  hint: "one assignment per cell: split it into two cells")
             }
             return .assign(name.text, value, name.location)
         }
-        if tok.kind == .name && peek(1).spaceBefore && peek(1).startsArgument {
-            return .expression(try parseCommand())
-        }
+        if isCommandStart { return .expression(try parseCommand()) }
         let start = tok
         let e = try parseExpr()
         if tok.isOp("=") {
@@ -91,6 +94,9 @@ struct ParserState {
         }
         return .expression(e)
     }
+
+    /// NAME followed, after whitespace, by a token that starts an argument.
+    var isCommandStart: Bool { tok.kind == .name && peek(1).spaceBefore && peek(1).startsArgument }
 
     func assignHint(_ target: Expr) -> String {
         switch target {
@@ -132,6 +138,7 @@ struct ParserState {
         var params: [String] = []
         if !tok.isOp(")") {
             while true {
+                if tok.kind == .end { throw closeError(")", open: open, hint: nil) }
                 guard tok.kind == .name else {
                     throw ShellError("expected a parameter name, found \(tok.quoted)", at: tok.location,
                                      hint: keywordHint(tok) ?? "parameters are plain names: def f(x, h) = …")
@@ -156,6 +163,7 @@ struct ParserState {
                              at: tok.location, hint: "def \(name.text)(\(params.joined(separator: ", "))) = expression")
         }
         advance()
+        bodyStart = pos
         let body = try parseExpr()
         _ = def
         return .define(name.text, params, body, name.location)
@@ -254,10 +262,10 @@ struct ParserState {
                                  hint: "remove it or add the opening '\(tok.text == ")" ? "(" : "[")'")
             }
             if tok.spaceBefore && tok.startsArgument {
-                if pos >= 3, tokens[0].kind == .name, tokens[1].isOp("=") {
-                    hint = "the command form works only at the start of a cell; on the right of '=' call with parentheses: f(a, b)"
-                } else {
+                if tokens[bodyStart].kind == .name {
                     hint = "only a plain name starts a command; call with parentheses: f(a, b)"
+                } else {
+                    hint = "an operator is missing between two values"
                 }
             } else if tok.isOp(":") {
                 hint = "':' makes a slice, only inside an index: x[1:3]"
@@ -373,6 +381,7 @@ struct ParserState {
         var labels: Set<String> = []
         var sawKeyword = false
         while !tok.isOp(")") {
+            if tok.kind == .end { throw closeError(")", open: open, hint: nil) }
             let start = tok
             if tok.kind == .name && peek(1).isOp("=") {
                 let label = advance()
@@ -413,6 +422,7 @@ struct ParserState {
         }
         var items: [IndexItem] = []
         while true {
+            if tok.kind == .end { throw closeError("]", open: open, hint: nil) }
             items.append(try parseIndexItem())
             if tok.isOp(",") {
                 advance()
@@ -464,6 +474,7 @@ struct ParserState {
             return .none(t.location)
         case .op where t.text == "(":
             let open = advance()
+            if tok.kind == .end { throw closeError(")", open: open, hint: nil) }
             let e = try parseExpr()
             guard tok.isOp(")") else {
                 var hint: String?
@@ -484,6 +495,7 @@ struct ParserState {
             let open = advance()
             var items: [Expr] = []
             while !tok.isOp("]") {
+                if tok.kind == .end { throw closeError("]", open: open, hint: nil) }
                 items.append(try parseExpr())
                 if tok.isOp(",") {
                     advance()

@@ -7,7 +7,7 @@
 /// the arguments of the command form.
 ///
 ///     statement  := 'def' NAME '(' [NAME {',' NAME}] ')' '=' expr        -- user function
-///                 | NAME '=' expr                                       -- binding
+///                 | NAME '=' (command | expr)                           -- binding
 ///                 | command
 ///                 | expr                                                -- printed, becomes `_`
 ///     command    := NAME arg {arg}        -- when NAME is followed, after whitespace, by a token that

@@ -50,7 +50,9 @@ extension Builtins {
             try a.expectCount(1...2)
             let x = try t(a, 0)
             let axes = try optionalAxes(a), keep = try keepdims(a)
-            return .tensor(try at(a.location) { try f(x, axes, keep) })
+            // The only errors left are about the axes: point at them.
+            let loc = a.keyword("axis") != nil ? a.keywordLocation("axis") : a.location(a.count > 1 ? 1 : 0)
+            return .tensor(try at(loc) { try f(x, axes, keep) })
         }
     }
 

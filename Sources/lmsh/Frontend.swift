@@ -46,16 +46,25 @@ final class Frontend {
             return true
         } catch let e as ShellError {
             finishProgress()
-            var shifted = e
-            if let loc = e.location { shifted.location = SourceLocation(line: loc.line, column: loc.column) }
-            let where_ = line > 1 || source != "<stdin>" ? "\(source):\(line + (e.location?.line ?? 1) - 1): " : ""
-            printError(where_ + shifted.render(source: cell))
+            printError(Frontend.render(e, cell: cell, source: source, firstLine: line))
             return false
         } catch {
             finishProgress()
             printError("error: \(error)")
             return false
         }
+    }
+
+    /// An error as one line with its position (`file:line:column:` in scripts), then the offending
+    /// line and a caret under the column.
+    static func render(_ e: ShellError, cell: String, source: String, firstLine: Int) -> String {
+        guard source != "<stdin>", let loc = e.location else { return e.render(source: cell) }
+        var plain = e
+        plain.location = nil
+        let lines = cell.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = loc.line >= 1 && loc.line <= lines.count ? String(lines[loc.line - 1]) : ""
+        let head = "\(source):\(firstLine + loc.line - 1):\(loc.column): \(plain.description)"
+        return head + "\n  \(text)\n  " + String(repeating: " ", count: Swift.max(0, loc.column - 1)) + "^"
     }
 
     func printError(_ s: String) {

@@ -17,7 +17,7 @@ private func lexError(_ source: String) -> ShellError? {
     }
 }
 
-private func at(_ line: Int, _ column: Int) -> SourceLocation { SourceLocation(line: line, column: column) }
+private func at(_ line: Int, _ column: Int) -> LMShell.SourceLocation { LMShell.SourceLocation(line: line, column: column) }
 
 @Suite struct LexerTests {
     // MARK: Kinds, text and spacing
@@ -105,7 +105,7 @@ private func at(_ line: Int, _ column: Int) -> SourceLocation { SourceLocation(l
     }
 
     @Test func aHashInsideAStringIsText() throws {
-        let tokens = try Lexer.tokenize(#"print "# not a comment" # a comment"#)
+        let tokens = try Lexer.tokenize(##"print "# not a comment" # a comment"##)
         #expect(tokens.map(\.kind) == [.name, .string, .end])
         #expect(tokens[1].string == "# not a comment")
     }

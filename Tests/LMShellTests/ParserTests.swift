@@ -18,18 +18,18 @@ private func parseError(_ cell: String) -> ShellError? {
     }
 }
 
-private func at(_ line: Int, _ column: Int) -> SourceLocation { SourceLocation(line: line, column: column) }
+private func at(_ line: Int, _ column: Int) -> LMShell.SourceLocation { LMShell.SourceLocation(line: line, column: column) }
 
 /// One syntax error: the cell, then the message, location and hint it must produce.
 struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
     var cell: String
     var message: String
-    var location: SourceLocation
+    var location: LMShell.SourceLocation
     var hint: String?
     init(_ cell: String, _ message: String, _ line: Int, _ column: Int, hint: String? = nil) {
         self.cell = cell
         self.message = message
-        self.location = SourceLocation(line: line, column: column)
+        self.location = LMShell.SourceLocation(line: line, column: column)
         self.hint = hint
     }
     var testDescription: String { cell.debugDescription }
@@ -209,9 +209,10 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func insideAnExpressionASpaceBeforeAPostfixOperatorIsAllowed() throws {
-        #expect(try sx("y = x [0]") == "(= y (index x 0))")
-        #expect(try sx("y = f (1)") == "(= y (call f 1))")
+        #expect(try sx("y = 2 * x [0]") == "(= y (* 2 (index x 0)))")
+        #expect(try sx("y = -f (1)") == "(= y (neg (call f 1)))")
         #expect(try sx("(x [0])") == "(index x 0)")
+        #expect(try sx("x.T [0]") == "(index (. x T) 0)")
     }
 
     // MARK: Statements
@@ -259,6 +260,21 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
         #expect(try sx("f k=true") == "(call f k=true)")
     }
 
+    @Test func aCommandMayStandOnTheRightOfABinding() throws {
+        #expect(try sx("r = train m text steps=60 opt=\"adam\" lr=1e-2")
+            == "(= r (call train m text steps=60 opt=\"adam\" lr=0.01))")
+        #expect(try sx("m = rnn vocab 128") == "(= m (call rnn vocab 128))")
+        #expect(try sx("y = x [0]") == "(= y (call x (list 0)))")
+        #expect(try sx("y = f (1)") == "(= y (call f 1))")
+        #expect(try sx("y = x - 1") == "(= y (- x 1))")
+        #expect(try sx("y = x[0]") == "(= y (index x 0))")
+        let s = try Parser.parse("r = eval m v")
+        #expect(s == .assign("r", .call(.name("eval", at(1, 5)), [
+            Argument(label: nil, value: .name("m", at(1, 10)), location: at(1, 10)),
+            Argument(label: nil, value: .name("v", at(1, 12)), location: at(1, 12)),
+        ], at(1, 5)), at(1, 1)))
+    }
+
     @Test func aCommandMaySpanLinesWithBackslashesOrBrackets() throws {
         #expect(try sx("train m text \\\n  steps=10 \\\n  lr=0.5") == "(call train m text steps=10 lr=0.5)")
         #expect(try sx("f [1,\n   2] x") == "(call f (list 1 2) x)")
@@ -292,6 +308,14 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
         .init("f(a, b", "expected ')' to close '(' at 1:2, found end of input", 1, 7),
         .init("x = (1 + 2", "expected ')' to close '(' at 1:5, found end of input", 1, 11),
         .init("x = (1 + 2  # comment\n\n", "expected ')' to close '(' at 1:5, found end of input", 1, 11),
+        .init("f(", "expected ')' to close '(' at 1:2, found end of input", 1, 3),
+        .init("f(a,", "expected ')' to close '(' at 1:2, found end of input", 1, 5),
+        .init("f(a,\n  # more to come\n", "expected ')' to close '(' at 1:2, found end of input", 1, 5),
+        .init("x = (", "expected ')' to close '(' at 1:5, found end of input", 1, 6),
+        .init("[1,", "expected ']' to close '[' at 1:1, found end of input", 1, 4),
+        .init("x[0,", "expected ']' to close '[' at 1:2, found end of input", 1, 5),
+        .init("x[", "expected ']' to close '[' at 1:2, found end of input", 1, 3),
+        .init("def f(x,", "expected ')' to close '(' at 1:6, found end of input", 1, 9),
         .init("[1, 2", "expected ']' to close '[' at 1:1, found end of input", 1, 6),
         .init("x[0", "expected ']' to close '[' at 1:2, found end of input", 1, 4),
         .init("f(a b)", "expected ')' to close '(' at 1:2, found 'b'", 1, 5, hint: "separate arguments with ','"),
@@ -407,9 +431,16 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
               hint: "a command's keyword value is a name, number, string, list, call or (expression)"),
         .init(#"f x"a""#, #"expected a space before the next argument of 'f', found '"a"'"#, 1, 4,
               hint: "separate the arguments of a command with spaces"),
-        .init("m = rnn vocab 128", "expected end of input, found 'vocab'", 1, 9,
-              hint: "the command form works only at the start of a cell; on the right of '=' call with parentheses: f(a, b)"),
+        .init("m = a.b c", "expected end of input, found 'c'", 1, 9,
+              hint: "only a plain name starts a command; call with parentheses: f(a, b)"),
+        .init("m = 1 2", "expected end of input, found '2'", 1, 7, hint: "an operator is missing between two values"),
+        .init("r = train m - 1", "expected an argument of 'train', found '-'", 1, 13,
+              hint: "in a command, write a negative number or an expression in parentheses: train (-1), or call train(…)"),
         .init("a.b c", "expected end of input, found 'c'", 1, 5,
+              hint: "only a plain name starts a command; call with parentheses: f(a, b)"),
+        .init("1 2", "expected end of input, found '2'", 1, 3, hint: "an operator is missing between two values"),
+        .init(#""a" "b""#, #"expected end of input, found '"b"'"#, 1, 5, hint: "an operator is missing between two values"),
+        .init("def f(x) = g x", "expected end of input, found 'x'", 1, 14,
               hint: "only a plain name starts a command; call with parentheses: f(a, b)"),
         .init("f(x) y", "expected end of input, found 'y'", 1, 6,
               hint: "only a plain name starts a command; call with parentheses: f(a, b)"),
