@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
-        .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"]),
+        .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"], exclude: ["Transcripts"]),
         .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,8 +18,8 @@ import Darwin
 /// POSIX calls are used directly because Foundation's `Data.write(options: .atomic)` does not sync.
 /// On macOS `fsync` does not flush the drive's cache (that needs `F_FULLFSYNC`); that is accepted.
 /// A symbolic link at the destination is replaced by the file, not followed.
-enum AtomicFile {
-    static func write(_ data: Data, to url: URL, beforeRename: () throws -> Void = {}) throws {
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL, beforeRename: () throws -> Void = {}) throws {
         guard url.isFileURL else {
             throw CheckpointError(.io, "cannot write to \(url): not a file URL")
         }

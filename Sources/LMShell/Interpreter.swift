@@ -20,6 +20,11 @@ public final class Interpreter {
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Cells run so far.
     public private(set) var cellCount = 0
+    /// Models that `train` or `step` changed since this was last cleared (for session checkpoints).
+    public var trainedModels: [ObjectIdentifier: ModelValue] = [:]
+    /// During a replay: given a model about to be trained and its trainer, restores the recorded
+    /// result instead of training (returns the value the cell gives), or nil to train for real.
+    public var trainingOverride: ((ModelValue, Trainer) throws -> Value?)?
     /// Depth limit for user functions calling each other.
     public var maxCallDepth = 200
     var callDepth = 0
@@ -179,13 +184,24 @@ public final class Interpreter {
         return try apply(f, a, name: name, at: loc)
     }
 
-    /// A path typed by the user, resolved against the session's folder.
+    /// More folders to look in when a relative path does not exist under `baseDirectory` (a replayed
+    /// session looks beside its file first, then in the folder lmsh was started from).
+    public var fallbackDirectories: [URL] = []
+
+    /// A path typed by the user, resolved against the session's folder (then the fallbacks, for
+    /// files that exist there).
     public func resolve(_ path: String) -> URL {
         if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
         if path.hasPrefix("~/") {
             return URL(fileURLWithPath: NSString(string: path).expandingTildeInPath)
         }
-        return baseDirectory.appendingPathComponent(path)
+        let primary = baseDirectory.appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: primary.path) { return primary }
+        for dir in fallbackDirectories {
+            let candidate = dir.appendingPathComponent(path)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        }
+        return primary
     }
 }
 

@@ -158,6 +158,8 @@ extension Builtins {
             let steps = try int(a, "steps", 1000)
             guard (0...10_000_000).contains(steps) else { throw ShellError("steps must be in 0...10000000", at: a.keywordLocation("steps")) }
             let t = try trainer(m, c, a)
+            interp.trainedModels[ObjectIdentifier(m)] = m
+            if let restored = try interp.trainingOverride?(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
             let start = Date()
             var last: TrainProgress?
@@ -182,10 +184,12 @@ extension Builtins {
             return .record(fields)
         },
         Builtin(name: "step", usage: "step m text (same keywords as train)", summary: "one training step; reports the loss and the gradient norm before clipping",
-                keywords: trainKeywords) { _, a in
+                keywords: trainKeywords) { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             let t = try trainer(m, c, a)
+            interp.trainedModels[ObjectIdentifier(m)] = m
+            if let restored = try interp.trainingOverride?(m, t) { return restored }
             let r = try engine(a.location) { try t.step() }
             return .record([
                 ("step", .number(Double(t.stepCount))), ("loss", .number(Double(r.loss))), ("grad_norm", .number(Double(r.stats.norm))),

@@ -13,6 +13,8 @@ final class Frontend {
     let interpreter = Interpreter()
     let stdoutIsTerminal = isatty(1) != 0
     var lastProgressLine = Date.distantPast
+    /// Records the cells of an interactive session (autosave, `:save`); nil for scripts.
+    var recorder: SessionRecorder?
 
     init() {
         installInterruptHandler()
@@ -32,27 +34,35 @@ final class Frontend {
         sigaction(SIGINT, &action, nil)
     }
 
-    /// Runs one cell; prints its value or its error. Returns false on error.
+    /// Runs one cell; prints its value or its error. Returns false on error. In an interactive
+    /// session the cell goes through the recorder, which autosaves it with its output.
     @discardableResult
     func runCell(_ cell: String, number: Int? = nil, source: String, line: Int) -> Bool {
         interruptFlag = 0
-        do {
-            let result = try interpreter.run(cell)
-            finishProgress()
-            if let v = result.value {
-                let prefix = number.map { "Out[\($0)]: " } ?? ""
-                print(prefix + v.display)
+        var value: Value?
+        var failure: ShellError?
+        if let recorder {
+            let outcome = recorder.run(cell) { FileHandle.standardOutput.write(Data($0.utf8)) }
+            value = outcome.value
+            failure = outcome.error
+        } else {
+            do {
+                value = try interpreter.run(cell).value
+            } catch let e as ShellError {
+                failure = e
+            } catch {
+                failure = ShellError("\(error)")
             }
-            return true
-        } catch let e as ShellError {
-            finishProgress()
-            printError(Frontend.render(e, cell: cell, source: source, firstLine: line))
-            return false
-        } catch {
-            finishProgress()
-            printError("error: \(error)")
+        }
+        finishProgress()
+        if let failure {
+            printError(Frontend.render(failure, cell: cell, source: source, firstLine: line))
             return false
         }
+        if let v = value {
+            print((number.map { "Out[\($0)]: " } ?? "") + v.display)
+        }
+        return true
     }
 
     /// An error as one line with its position (`file:line:column:` in scripts), then the offending

@@ -14,6 +14,11 @@ extension Frontend {
     func interactive() {
         let editing = isatty(0) != 0 && isatty(1) != 0
         configureLocale()
+        do {
+            recorder = try SessionRecorder(interpreter: interpreter, sessionsFolder: Frontend.sessionsFolder)
+        } catch {
+            printError("warning: no autosave (\(error))")
+        }
         if editing {
             print("lmsh \(LMVersion.string): a shell for learning neural language models. :help lists the verbs, :quit leaves.")
             print("try:  a = randn(3, 4, seed=1, grad=true)   ·   text = corpus(\"data/tinyshakespeare.txt\")   ·   m = lstm(text)")
@@ -85,6 +90,17 @@ extension Frontend {
                 if case .tensor(let t) = v { shape = " " + shapeString(t.shape) }
                 print("\(name): \(v.kind)\(shape)")
             }
+        case ":save":
+            guard let recorder else {
+                printError("this session is not being recorded")
+                return true
+            }
+            do {
+                let url = try recorder.save(name: arg, in: Frontend.sessionsFolder)
+                print("saved \(url.path)")
+            } catch {
+                printError("error: \(error)")
+            }
         case ":reset":
             interpreter.variables = [:]
             print("variables cleared")
@@ -97,7 +113,7 @@ extension Frontend {
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:
-            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :reset, :load, :quit)")
+            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :reset, :load FILE, :quit)")
         }
         return true
     }

@@ -14,8 +14,8 @@ struct LMSH: ParsableCommand {
             """,
         version: "lmsh \(LMVersion.string)")
 
-    @ArgumentParser.Argument(help: "A script of lmsh cells to run (e.g. examples/01-backprop.lmsh).")
-    var file: String?
+    @ArgumentParser.Argument(help: "A script of cells to run (e.g. examples/01-backprop.lmsh), or 'replay FILE.lmsh'.")
+    var arguments: [String] = []
 
     @Option(name: .customShort("c"), help: "Cells to run, separated by ';'.")
     var command: String?
@@ -23,12 +23,29 @@ struct LMSH: ParsableCommand {
     @Flag(help: "Keep running a script after a cell fails.")
     var keepGoing = false
 
+    @Flag(help: "replay: train again instead of restoring the recorded checkpoints.")
+    var retrain = false
+
+    @Flag(help: "replay: compare every cell's output with the recorded one and report the first difference.")
+    var verify = false
+
+    func validate() throws {
+        if arguments.first == "replay" && arguments.count != 2 {
+            throw ValidationError("usage: lmsh replay FILE.lmsh [--retrain] [--verify]")
+        }
+        if arguments.first != "replay" && arguments.count > 1 {
+            throw ValidationError("lmsh runs one script at a time")
+        }
+    }
+
     func run() throws {
         let session = Frontend()
         if let command {
             let ok = session.runCells(Frontend.splitCommandLine(command).map { ($0, 1) }, source: "-c", keepGoing: keepGoing)
             if !ok { throw ExitCode(1) }
-        } else if let file {
+        } else if arguments.first == "replay" {
+            if !session.replay(path: arguments[1], retrain: retrain, verify: verify) { throw ExitCode(1) }
+        } else if let file = arguments.first {
             let ok = try session.runScript(path: file, keepGoing: keepGoing)
             if !ok { throw ExitCode(1) }
         } else {

@@ -33,6 +33,7 @@ struct EndToEndTests {
         p.currentDirectoryURL = transcripts
         var env = ProcessInfo.processInfo.environment
         env["LMSH_HISTORY"] = "/dev/null"
+        env["LMSH_SESSIONS"] = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-e2e-sessions").path
         p.environment = env
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
@@ -94,5 +95,73 @@ struct EndToEndTests {
         let r = try Self.run([], stdin: "a = 3\na + 1\nb = nope\na * 2\n")
         #expect(r.stdout == "4\n6\n")
         #expect(r.stderr.contains("unknown name 'nope'"))
+    }
+}
+
+@Suite("Sessions: autosave, :save, replay")
+struct SessionEndToEndTests {
+    @Test func saveReplayVerifyAndTamperDetection() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-session-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try String(repeating: "abcabcabd\n", count: 60).write(to: dir.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
+        let sessions = dir.appendingPathComponent("sessions")
+        let cells = """
+            text = corpus("t.txt", val=0.1, batch=4, seq=8)
+            m = lstm(text, hidden=12, layers=1)
+            train m text steps=30 batch=4 seq=8 opt="adam" lr=1e-2
+            r = eval m text.val batch=2 seq=8
+            r.nats
+            sample m 12 temp=0 prime="ab"
+            :save demo
+            """
+        let rec = try run(["-c", "1"], cwd: dir, sessions: sessions)  // warm: the binary runs here
+        #expect(rec.status == 0)
+        let live = try run([], stdin: cells + "\n", cwd: dir, sessions: sessions)
+        #expect(live.stderr.isEmpty, "\(live.stderr)")
+        let saved = sessions.appendingPathComponent("demo.lmsh")
+        let script = try String(contentsOf: saved, encoding: .utf8)
+        #expect(script.contains("#@ checkpoint m demo/cell-3-m.safetensors sha256="))
+        #expect(script.contains("#= "))
+        // An autosave file holds every finished cell too.
+        let autosaves = try FileManager.default.contentsOfDirectory(atPath: sessions.path).filter { $0.hasPrefix("autosave-") && $0.hasSuffix(".lmsh") }
+        #expect(!autosaves.isEmpty)
+
+        let replay = try run(["replay", saved.path, "--verify"], cwd: dir, sessions: sessions)
+        #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
+        #expect(replay.stdout.contains("1 restored from checkpoints"))
+        #expect(replay.stdout.contains("verify: every output matches"))
+
+        let retrain = try run(["replay", saved.path, "--retrain", "--verify"], cwd: dir, sessions: sessions)
+        #expect(retrain.status == 0, "\(retrain.stdout)\n\(retrain.stderr)")
+
+        // Alter the checkpoint: the replay reports the hash mismatch.
+        let ckpt = sessions.appendingPathComponent("demo/cell-3-m.safetensors")
+        var bytes = try Data(contentsOf: ckpt)
+        bytes[bytes.count - 1] ^= 1
+        try bytes.write(to: ckpt)
+        let tampered = try run(["replay", saved.path], cwd: dir, sessions: sessions)
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("was altered"))
+    }
+
+    func run(_ args: [String], stdin: String? = nil, cwd: URL, sessions: URL) throws -> EndToEndTests.Run {
+        let p = Process()
+        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        var env = ProcessInfo.processInfo.environment
+        env["LMSH_HISTORY"] = "/dev/null"
+        env["LMSH_SESSIONS"] = sessions.path
+        p.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return EndToEndTests.Run(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), status: p.terminationStatus)
     }
 }

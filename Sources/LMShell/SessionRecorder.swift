@@ -1,0 +1,121 @@
+import Foundation
+import LMCore
+import LMModels
+
+/// Runs cells for a front end while keeping the session: every finished cell (with its output) is
+/// appended to an autosave file and flushed, and every model a cell trained is checkpointed next to
+/// it, so `:save` and `replay` can restore it without training again.
+public final class SessionRecorder {
+    public let interpreter: Interpreter
+    public private(set) var record = SessionRecord()
+    /// Folder of the autosave file and the checkpoints written as cells finish.
+    public let folder: URL
+    public let autosaveURL: URL
+    var autosave: FileHandle?
+
+    public init(interpreter: Interpreter, sessionsFolder: URL, name: String? = nil) throws {
+        self.interpreter = interpreter
+        let stamp = SessionRecorder.stamp()
+        let base = name ?? "autosave-\(stamp)-\(getpid())"
+        folder = sessionsFolder.appendingPathComponent(base)
+        autosaveURL = sessionsFolder.appendingPathComponent(base + ".lmsh")
+        try FileManager.default.createDirectory(at: sessionsFolder, withIntermediateDirectories: true)
+        record.header = ["lmsh session, started \(stamp) (lmsh \(LMVersion.string))"]
+        try Data((record.text).utf8).write(to: autosaveURL)
+        autosave = try FileHandle(forWritingTo: autosaveURL)
+        autosave?.seekToEndOfFile()
+    }
+
+    static func stamp() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: Date())
+    }
+
+    /// The result of one cell: what it printed (streamed text and the shown value) and its error.
+    public struct Outcome {
+        public var output: String
+        public var value: Value?
+        public var error: ShellError?
+    }
+
+    /// Runs a cell; `echo` receives text as it is written (for streaming to a terminal).
+    public func run(_ cell: String, echo: @escaping (String) -> Void) -> Outcome {
+        var captured = ""
+        let previousWrite = interpreter.write
+        interpreter.write = { text in
+            captured += text
+            echo(text)
+        }
+        defer { interpreter.write = previousWrite }
+        interpreter.trainedModels = [:]
+        do {
+            let result = try interpreter.run(cell)
+            var output = captured
+            if let v = result.value { output += v.display + "\n" }
+            let checkpoints = try checkpointTrainedModels()
+            append(SessionRecord.Cell(source: cell, output: output, checkpoints: checkpoints))
+            return Outcome(output: output, value: result.value, error: nil)
+        } catch let e as ShellError {
+            return Outcome(output: captured, value: nil, error: e)
+        } catch {
+            return Outcome(output: captured, value: nil, error: ShellError("\(error)"))
+        }
+    }
+
+    func append(_ cell: SessionRecord.Cell) {
+        record.cells.append(cell)
+        autosave?.write(Data(SessionRecord.render(cell).utf8))
+        try? autosave?.synchronize()
+    }
+
+    /// Training checkpoints for the models the last cell trained, named after their variables.
+    func checkpointTrainedModels() throws -> [SessionRecord.Checkpoint] {
+        var out: [SessionRecord.Checkpoint] = []
+        for (_, m) in interpreter.trainedModels {
+            guard let trainer = m.trainer else { continue }
+            let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === m } else { return false } }.keys.sorted()
+            guard let variable = names.first else { continue }
+            let file = "cell-\(record.cells.count + 1)-\(variable).safetensors"
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let url = folder.appendingPathComponent(file)
+            try trainer.saveCheckpoint(to: url, vocabulary: m.vocabulary)
+            out.append(SessionRecord.Checkpoint(path: folder.lastPathComponent + "/" + file, sha256: try SessionRecorder.sha256(of: url), variable: variable))
+        }
+        return out
+    }
+
+    static func sha256(of url: URL) throws -> String {
+        SHA256.hexDigest(try Data(contentsOf: url))
+    }
+
+    /// `:save NAME`: writes `NAME.lmsh` and copies the checkpoints into `NAME/` beside it.
+    @discardableResult
+    public func save(name: String, in sessionsFolder: URL) throws -> URL {
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+            throw ShellError("session name '\(name)' must be a plain file name", hint: "e.g. :save shakespeare")
+        }
+        let target = sessionsFolder.appendingPathComponent(name)
+        var saved = record
+        saved.header = ["lmsh session \(name), saved \(SessionRecorder.stamp()) UTC (lmsh \(LMVersion.string))",
+                        "replay with: lmsh replay \(sessionsFolder.lastPathComponent)/\(name).lmsh"]
+        for (i, cell) in saved.cells.enumerated() {
+            for (k, c) in cell.checkpoints.enumerated() {
+                let source = sessionsFolder.appendingPathComponent(c.path)
+                let file = source.lastPathComponent
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                let dest = target.appendingPathComponent(file)
+                if source.standardizedFileURL != dest.standardizedFileURL {
+                    try? FileManager.default.removeItem(at: dest)
+                    try FileManager.default.copyItem(at: source, to: dest)
+                }
+                saved.cells[i].checkpoints[k].path = name + "/" + file
+            }
+        }
+        let url = sessionsFolder.appendingPathComponent(name + ".lmsh")
+        try AtomicFile.write(Data(saved.text.utf8), to: url)
+        return url
+    }
+}

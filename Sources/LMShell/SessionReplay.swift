@@ -1,0 +1,140 @@
+import Foundation
+import LMModels
+
+/// `lmsh replay FILE.lmsh`: runs a saved session's cells again. A training cell with a recorded
+/// checkpoint restores it (after checking its SHA-256) instead of training, so a session that trained
+/// for minutes replays in seconds; `retrain` trains again. `verify` compares every cell's output with
+/// the recorded one (numbers within a relative tolerance, text exactly) and reports the first difference.
+public struct SessionReplay {
+    public var retrain = false
+    public var verify = false
+    public var tolerance = 1e-3
+
+    public init(retrain: Bool = false, verify: Bool = false) {
+        self.retrain = retrain
+        self.verify = verify
+    }
+
+    public struct Report {
+        public var cells = 0
+        public var restored = 0
+        /// The first cell whose output differs: its number, the recorded and the new output.
+        public var difference: (cell: Int, expected: String, got: String)?
+        public var error: (cell: Int, error: ShellError)?
+    }
+
+    /// Replays `url` into `interpreter` (whose base folder becomes the session's folder, so relative
+    /// paths resolve inside it); `echo` receives each cell's output.
+    public func run(_ url: URL, into interpreter: Interpreter, echo: (Int, String, String) -> Void) throws -> Report {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ShellError("cannot read session \(url.path) as UTF-8 text")
+        }
+        let record = SessionRecord.parse(text)
+        let folder = url.deletingLastPathComponent()
+        interpreter.fallbackDirectories = [interpreter.baseDirectory]
+        interpreter.baseDirectory = folder
+        var report = Report()
+        for (n, cell) in record.cells.enumerated() {
+            var captured = ""
+            let previousWrite = interpreter.write
+            interpreter.write = { captured += $0 }
+            var restoredThisCell = false
+            if !retrain && !cell.checkpoints.isEmpty {
+                interpreter.trainingOverride = { model, trainer in
+                    let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === model } else { return false } }.keys
+                    guard let ckpt = cell.checkpoints.first(where: { names.contains($0.variable) }) else { return nil }
+                    let file = folder.appendingPathComponent(ckpt.path)
+                    let digest = try SessionRecorder.sha256(of: file)
+                    guard digest == ckpt.sha256 else {
+                        throw ShellError("checkpoint \(ckpt.path) was altered: its SHA-256 is \(digest), the session recorded \(ckpt.sha256)",
+                                         hint: "replay with --retrain to train again")
+                    }
+                    try trainer.loadCheckpoint(from: file)
+                    restoredThisCell = true
+                    return .record([("restored", .string(ckpt.path)), ("total_steps", .number(Double(trainer.stepCount))),
+                                    ("train_loss", .number(Double(trainer.lossHistory.last ?? .nan)))])
+                }
+            } else {
+                interpreter.trainingOverride = nil
+            }
+            defer {
+                interpreter.write = previousWrite
+                interpreter.trainingOverride = nil
+            }
+            report.cells += 1
+            do {
+                let result = try interpreter.run(cell.source)
+                if let v = result.value { captured += v.display + "\n" }
+            } catch let e as ShellError {
+                report.error = (n + 1, e)
+                echo(n + 1, cell.source, captured)
+                return report
+            }
+            if restoredThisCell {
+                report.restored += 1
+                // Show what the cell printed when it ran for real.
+                captured = cell.output.isEmpty ? "" : cell.output + "\n"
+            }
+            echo(n + 1, cell.source, captured)
+            if verify && !restoredThisCell && report.difference == nil {
+                let got = captured.hasSuffix("\n") ? String(captured.dropLast()) : captured
+                if !OutputComparison.matches(got, cell.output, tolerance: tolerance) {
+                    report.difference = (n + 1, cell.output, got)
+                }
+            }
+        }
+        return report
+    }
+}
+
+/// Compares outputs: equal text once numbers are blanked out, and every number within a relative
+/// tolerance (so a replay on the same machine verifies, and tiny float differences do not matter).
+public enum OutputComparison {
+    /// Record fields that measure the machine rather than the model (wall-clock time, speed): they
+    /// differ on every run, so a verification skips their lines.
+    public static let volatileFields = ["seconds: ", "chars_per_sec: "]
+
+    public static func matches(_ got: String, _ expected: String, tolerance: Double = 1e-3) -> Bool {
+        func stable(_ s: String) -> String {
+            s.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { line in !volatileFields.contains { line.hasPrefix($0) } }
+                .joined(separator: "\n")
+        }
+        let (a, x) = split(stable(got)), (b, y) = split(stable(expected))
+        guard a == b, x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) || ($0.isNaN && $1.isNaN) }
+    }
+
+    static func split(_ s: String) -> (String, [Double]) {
+        var text = "", numbers: [Double] = [], current = ""
+        let scalars = Array(s.unicodeScalars)
+        var i = 0
+        func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
+        while i < scalars.count {
+            let c = scalars[i]
+            let startsNumber = isDigit(c) || (c == "-" && i + 1 < scalars.count && isDigit(scalars[i + 1]))
+            if startsNumber {
+                current = String(c)
+                i += 1
+                while i < scalars.count {
+                    let d = scalars[i]
+                    let expSign = (d == "-" || d == "+") && (current.last == "e" || current.last == "E")
+                    if isDigit(d) || d == "." || d == "e" || d == "E" || expSign {
+                        current.unicodeScalars.append(d)
+                        i += 1
+                    } else { break }
+                }
+                if let v = Double(current) {
+                    numbers.append(v)
+                    text += "#"
+                } else {
+                    text += current
+                }
+            } else {
+                text.unicodeScalars.append(c)
+                i += 1
+            }
+        }
+        return (text, numbers)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import LMShell
+
+/// Sessions on the terminal side: where they live, `:save`, and `lmsh replay`.
+extension Frontend {
+    /// `sessions/` in the current folder, or $LMSH_SESSIONS.
+    static var sessionsFolder: URL {
+        if let p = ProcessInfo.processInfo.environment["LMSH_SESSIONS"] { return URL(fileURLWithPath: p) }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sessions")
+    }
+
+    /// `lmsh replay FILE.lmsh [--retrain] [--verify]`.
+    func replay(path: String, retrain: Bool, verify: Bool) -> Bool {
+        let url = URL(fileURLWithPath: path)
+        let start = Date()
+        do {
+            let report = try SessionReplay(retrain: retrain, verify: verify).run(url, into: interpreter) { n, source, output in
+                print("In [\(n)]: " + source.replacingOccurrences(of: "\n", with: "\n   ...: "))
+                if !output.isEmpty { print(output, terminator: output.hasSuffix("\n") ? "" : "\n") }
+            }
+            if let (cell, error) = report.error {
+                printError("\(path): cell \(cell): " + error.render(source: ""))
+                return false
+            }
+            let seconds = Date().timeIntervalSince(start)
+            print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
+            if verify {
+                if let d = report.difference {
+                    printError("verify: cell \(d.cell) differs\n--- recorded\n\(d.expected)\n--- now\n\(d.got)")
+                    return false
+                }
+                print("verify: every output matches the recording")
+            }
+            return true
+        } catch let e as ShellError {
+            printError("\(path): " + e.description)
+            return false
+        } catch {
+            printError("\(path): \(error)")
+            return false
+        }
+    }
+}
