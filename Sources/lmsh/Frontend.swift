@@ -60,7 +60,7 @@ final class Frontend {
             return false
         }
         if let v = value {
-            print((number.map { "Out[\($0)]: " } ?? "") + v.display)
+            emit((number.map { "Out[\($0)]: " } ?? "") + v.display + "\n")
         }
         return true
     }
@@ -75,6 +75,12 @@ final class Frontend {
         let text = loc.line >= 1 && loc.line <= lines.count ? String(lines[loc.line - 1]) : ""
         let head = "\(source):\(firstLine + loc.line - 1):\(loc.column): \(plain.description)"
         return head + "\n  \(text)\n  " + String(repeating: " ", count: Swift.max(0, loc.column - 1)) + "^"
+    }
+
+    /// Everything lmsh prints goes through write(2) (never stdio's buffer), so values, streamed
+    /// samples and progress stay in order when stdout is a pipe or a file.
+    func emit(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
     }
 
     func printError(_ s: String) {
@@ -137,7 +143,7 @@ final class Frontend {
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K[\(bar)] \(line)".utf8))
             progressShown = true
         } else if p.valLoss != nil || Date().timeIntervalSince(lastProgressLine) > 5 {
-            print(line)
+            emit(line + "\n")
             lastProgressLine = Date()
         }
     }
