@@ -1,4 +1,5 @@
 import Foundation
+import LMShell
 import Testing
 
 /// Runs the built `lmsh` binary the way a user does and compares its output with recorded
@@ -26,14 +27,16 @@ struct EndToEndTests {
         var status: Int32
     }
 
-    static func run(_ args: [String], stdin: String? = nil) throws -> Run {
+    /// Runs lmsh with `args` in `cwd` (the transcripts by default), feeding `stdin`; history off and
+    /// sessions in a temporary folder unless `sessions` says where.
+    static func run(_ args: [String], stdin: String? = nil, cwd: URL? = nil, sessions: URL? = nil) throws -> Run {
         let p = Process()
         p.executableURL = try #require(binary, "the lmsh binary was not built next to the tests")
         p.arguments = args
-        p.currentDirectoryURL = transcripts
+        p.currentDirectoryURL = cwd ?? transcripts
         var env = ProcessInfo.processInfo.environment
         env["LMSH_HISTORY"] = "/dev/null"
-        env["LMSH_SESSIONS"] = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-e2e-sessions").path
+        env["LMSH_SESSIONS"] = (sessions ?? FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-e2e-sessions")).path
         p.environment = env
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
@@ -47,19 +50,9 @@ struct EndToEndTests {
         return Run(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), status: p.terminationStatus)
     }
 
-    /// Equal text, with every number equal within a relative tolerance.
-    static func matches(_ got: String, _ expected: String, tolerance: Double = 1e-3) -> Bool {
-        let pattern = try? NSRegularExpression(pattern: #"-?\d+\.?\d*(e[-+]?\d+)?"#)
-        func split(_ s: String) -> (String, [Double]) {
-            guard let pattern else { return (s, []) }
-            let ns = s as NSString
-            let ms = pattern.matches(in: s, range: NSRange(location: 0, length: ns.length))
-            return (pattern.stringByReplacingMatches(in: s, range: NSRange(location: 0, length: ns.length), withTemplate: "#"),
-                    ms.compactMap { Double(ns.substring(with: $0.range)) })
-        }
-        let (a, x) = split(got), (b, y) = split(expected)
-        guard a == b, x.count == y.count else { return false }
-        return zip(x, y).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
+    /// Equal text, with every number equal within a relative tolerance (the comparison `--verify` uses).
+    static func matches(_ got: String, _ expected: String) -> Bool {
+        OutputComparison.matches(got, expected)
     }
 
     @Test("transcripts", arguments: ["slide", "errors"])
@@ -114,9 +107,9 @@ struct SessionEndToEndTests {
             sample m 12 temp=0 prime="ab"
             :save demo
             """
-        let rec = try run(["-c", "1"], cwd: dir, sessions: sessions)  // warm: the binary runs here
+        let rec = try EndToEndTests.run(["-c", "1"], cwd: dir, sessions: sessions)  // warm: the binary runs here
         #expect(rec.status == 0)
-        let live = try run([], stdin: cells + "\n", cwd: dir, sessions: sessions)
+        let live = try EndToEndTests.run([], stdin: cells + "\n", cwd: dir, sessions: sessions)
         #expect(live.stderr.isEmpty, "\(live.stderr)")
         let saved = sessions.appendingPathComponent("demo.lmsh")
         let script = try String(contentsOf: saved, encoding: .utf8)
@@ -126,12 +119,12 @@ struct SessionEndToEndTests {
         let autosaves = try FileManager.default.contentsOfDirectory(atPath: sessions.path).filter { $0.hasPrefix("autosave-") && $0.hasSuffix(".lmsh") }
         #expect(!autosaves.isEmpty)
 
-        let replay = try run(["replay", saved.path, "--verify"], cwd: dir, sessions: sessions)
+        let replay = try EndToEndTests.run(["replay", saved.path, "--verify"], cwd: dir, sessions: sessions)
         #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
         #expect(replay.stdout.contains("1 restored from checkpoints"))
         #expect(replay.stdout.contains("verify: every output matches"))
 
-        let retrain = try run(["replay", saved.path, "--retrain", "--verify"], cwd: dir, sessions: sessions)
+        let retrain = try EndToEndTests.run(["replay", saved.path, "--retrain", "--verify"], cwd: dir, sessions: sessions)
         #expect(retrain.status == 0, "\(retrain.stdout)\n\(retrain.stderr)")
 
         // Alter the checkpoint: the replay reports the hash mismatch.
@@ -139,29 +132,8 @@ struct SessionEndToEndTests {
         var bytes = try Data(contentsOf: ckpt)
         bytes[bytes.count - 1] ^= 1
         try bytes.write(to: ckpt)
-        let tampered = try run(["replay", saved.path], cwd: dir, sessions: sessions)
+        let tampered = try EndToEndTests.run(["replay", saved.path], cwd: dir, sessions: sessions)
         #expect(tampered.status == 1)
         #expect(tampered.stderr.contains("was altered"))
-    }
-
-    func run(_ args: [String], stdin: String? = nil, cwd: URL, sessions: URL) throws -> EndToEndTests.Run {
-        let p = Process()
-        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
-        p.arguments = args
-        p.currentDirectoryURL = cwd
-        var env = ProcessInfo.processInfo.environment
-        env["LMSH_HISTORY"] = "/dev/null"
-        env["LMSH_SESSIONS"] = sessions.path
-        p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return EndToEndTests.Run(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), status: p.terminationStatus)
     }
 }
