@@ -34,8 +34,11 @@ let package = Package(
             dependencies: ["LMCore", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
+        // Inspection: spectra, gradients through time, states and cells, and their pictures.
+        .target(name: "LMInspect", dependencies: ["LMCore", "LMModels", "CBLAS"]),
+
         // The command language: lexer, parser, evaluator, sessions. Knows nothing of the terminal.
-        .target(name: "LMShell", dependencies: ["LMCore", "LMModels"]),
+        .target(name: "LMShell", dependencies: ["LMCore", "LMModels", "LMInspect"]),
 
         // The executable: arguments and the REPL.
         .executableTarget(
@@ -51,6 +54,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
+        .testTarget(name: "LMInspectTests", dependencies: ["LMInspect", "LMModels", "LMCore"]),
         .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"], exclude: ["Transcripts"]),
         .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"], exclude: ["Scripts"]),
     ],

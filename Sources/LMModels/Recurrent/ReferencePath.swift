@@ -16,8 +16,11 @@ extension RecurrentModel {
         public var finalState: RecurrentState
     }
 
+    /// `lastStepOnly` scores only the last time step (the lecture's cost_N), so that ∂cost_N/∂h_n can be
+    /// read from `hidden[l][n].grad` after `backward()`.
     public func referenceForward(
-        ids: [Int], targets: [Int], batch: Int, state: RecurrentState, dropoutMasks: DropoutMasks? = nil
+        ids: [Int], targets: [Int], batch: Int, state: RecurrentState, dropoutMasks: DropoutMasks? = nil,
+        lastStepOnly: Bool = false
     ) throws -> ReferenceResult {
         let steps = ids.count / batch
         let h = config.hidden
@@ -84,9 +87,11 @@ extension RecurrentModel {
                 return try ht.mul(Tensor(shape: [batch, h], data: mask))
             }
         }
-        let top = try Tensor.concat(layerInputs, axis: 0)  // [T·B, H], time-major
+        let scored = lastStepOnly ? [layerInputs[steps - 1]] : layerInputs
+        let scoredTargets = lastStepOnly ? Array(targets.suffix(batch)) : targets
+        let top = try Tensor.concat(scored, axis: 0)  // [T·B, H], time-major
         let logits = try top.matmul(decoderWeight.T).add(decoderBias)
-        let loss = try logits.crossEntropy(targets: Tensor(targets.map(Float.init)))
+        let loss = try logits.crossEntropy(targets: Tensor(scoredTargets.map(Float.init)))
         return ReferenceResult(loss: loss, hidden: hidden, cells: cells, finalState: final)
     }
 }

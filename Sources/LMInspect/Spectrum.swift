@@ -1,0 +1,95 @@
+import CBLAS
+import LMCore
+
+/// Eigenvalues and singular values of a square matrix, with Pascanu et al.'s reading for a tanh RNN.
+///
+/// For h_n = tanh(V_h h_{n−1} + …), ∂h_N/∂h_1 is the product of diag(g′(z_n))·V_h with |g′| ≤ γ = 1. If the
+/// largest singular value σ_max of V_h is below 1, every factor shrinks vectors and the gradient must
+/// vanish; a spectral radius ρ above 1 is necessary (not sufficient) for it to explode.
+public struct Spectrum: Sendable, CustomStringConvertible {
+    /// Eigenvalues as (real, imaginary), sorted by modulus, largest first.
+    public var eigenvalues: [(re: Double, im: Double)]
+    /// Singular values, largest first.
+    public var singularValues: [Double]
+
+    public var spectralRadius: Double {
+        var r = 0.0
+        for e in eigenvalues { r = Swift.max(r, (e.re * e.re + e.im * e.im).squareRoot()) }
+        return r
+    }
+    public var largestSingularValue: Double { singularValues.first ?? 0 }
+
+    /// What the lecture says these numbers mean for gradients through a tanh RNN.
+    public var reading: String {
+        let s = largestSingularValue, r = spectralRadius
+        if s < 1 {
+            return String(format: "σ_max = %.4f < 1: gradients through time are guaranteed to vanish (tanh, γ = 1)", s)
+        }
+        if r > 1 {
+            return String(format: "ρ = %.4f > 1: exploding gradients are possible (ρ > 1 is necessary, not sufficient)", r)
+        }
+        return String(format: "σ_max = %.4f ≥ 1 but ρ = %.4f ≤ 1: neither vanishing is guaranteed nor explosion possible in the long run", s, r)
+    }
+
+    public var description: String {
+        func eig(_ e: (re: Double, im: Double)) -> String {
+            e.im == 0 ? String(format: "%.4f", e.re) : String(format: "%.4f%@%.4fi", e.re, e.im < 0 ? "-" : "+", Swift.abs(e.im))
+        }
+        let shown = eigenvalues.prefix(8).map(eig).joined(separator: ", ") + (eigenvalues.count > 8 ? ", …" : "")
+        let sv = singularValues.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ") + (singularValues.count > 8 ? ", …" : "")
+        return """
+            eigenvalues (by modulus): \(shown)
+            singular values: \(sv)
+            spectral radius ρ = \(String(format: "%.4f", spectralRadius)), largest singular value σ_max = \(String(format: "%.4f", largestSingularValue))
+            \(reading)
+            """
+    }
+
+    /// The spectrum of a square matrix (LAPACK's dgeev and dgesdd from OpenBLAS, in double precision).
+    public static func of(_ m: Tensor) throws -> Spectrum {
+        guard m.rank == 2, m.shape[0] == m.shape[1], m.shape[0] > 0 else {
+            throw TensorError("spectrum: needs a non-empty square matrix, got \(shapeString(m.shape))")
+        }
+        guard m.data.allSatisfy(\.isFinite) else { throw TensorError("spectrum: the matrix holds NaN or Inf") }
+        let n = m.shape[0]
+        // LAPACK reads column-major, so it sees the transpose: same eigenvalues and singular values.
+        var n32 = Int32(n)
+        var a = m.data.map(Double.init)
+        var wr = [Double](repeating: 0, count: n), wi = wr
+        var vl = [Double](repeating: 0, count: 1), vr = [Double](repeating: 0, count: 1)
+        var ld1: Int32 = 1
+        var info: Int32 = 0
+        var lwork: Int32 = -1
+        var query = [Double](repeating: 0, count: 1)
+        dgeev_("N", "N", &n32, &a, &n32, &wr, &wi, &vl, &ld1, &vr, &ld1, &query, &lwork, &info, 1, 1)
+        lwork = Int32(query[0])
+        var work = [Double](repeating: 0, count: Swift.max(Int(lwork), 1))
+        dgeev_("N", "N", &n32, &a, &n32, &wr, &wi, &vl, &ld1, &vr, &ld1, &work, &lwork, &info, 1, 1)
+        guard info == 0 else { throw TensorError("spectrum: the eigenvalue iteration did not converge (LAPACK info \(info))") }
+
+        var b = m.data.map(Double.init)
+        var s = [Double](repeating: 0, count: n)
+        var iwork = [Int32](repeating: 0, count: 8 * n)
+        lwork = -1
+        dgesdd_("N", &n32, &n32, &b, &n32, &s, &vl, &ld1, &vr, &ld1, &query, &lwork, &iwork, &info, 1)
+        lwork = Int32(query[0])
+        work = [Double](repeating: 0, count: Swift.max(Int(lwork), 1))
+        dgesdd_("N", &n32, &n32, &b, &n32, &s, &vl, &ld1, &vr, &ld1, &work, &lwork, &iwork, &info, 1)
+        guard info == 0 else { throw TensorError("spectrum: the singular value iteration did not converge (LAPACK info \(info))") }
+
+        func modulus(_ e: (re: Double, im: Double)) -> Double { (e.re * e.re + e.im * e.im).squareRoot() }
+        var eig: [(re: Double, im: Double)] = []
+        for k in 0..<n { eig.append((re: wr[k], im: wi[k])) }
+        eig.sort { modulus($0) > modulus($1) }
+        return Spectrum(eigenvalues: eig, singularValues: s.sorted(by: >))
+    }
+}
+
+extension Tensor {
+    /// The matrix scaled so that its spectral radius is `radius` (the lecture's demonstration path).
+    public func scaledToSpectralRadius(_ radius: Double) throws -> Tensor {
+        let r = try Spectrum.of(self).spectralRadius
+        guard r > 0 else { throw TensorError("spectrum: the matrix has spectral radius 0 and cannot be rescaled") }
+        return Tensor.withoutGrad { scaled(by: Float(radius / r)) }
+    }
+}
