@@ -1,42 +1,32 @@
+import Dispatch
 import LMCore
-import RealModule
 
-/// The fused path for a whole model over one window: embedding or one-hot input, every layer's
-/// forward, the decoder with a fused softmax cross-entropy, and the backward pass into every
-/// parameter's `grad`. Buffers are kept between windows of the same size, so a training step
-/// allocates nothing but its results.
+/// The fused path for a whole model over one window, used for training and evaluation.
+///
+/// The batch's streams are independent within a window, so the window is cut by streams into one shard
+/// per core; each shard runs forward and backward with single-threaded BLAS on its own buffers (no
+/// synchronisation per time step), and the shards' weight gradients are summed at the end. On these
+/// 2-core machines that beats a multi-threaded BLAS, whose threads would meet at every small per-step
+/// product. Results depend on the shard count only through the order of float additions.
 public final class FusedWindow {
-    var tapes: [LayerTape] = []
-    var logits = FloatBuffer(0)
-    var dTop = FloatBuffer(0), dBelow = FloatBuffer(0)
-    var ids: [Int] = []
-    var targets: [Int] = []
-    var lastMasks: DropoutMasks?
+    var shards: [WindowShard] = []
+    /// Shards to run in parallel (at most; a small batch uses fewer). Defaults to the cores available.
+    public var threads: Int
 
-    public init() {}
+    public init(threads: Int = FusedWindow.defaultThreads) {
+        self.threads = Swift.max(1, threads)
+    }
+
+    /// `$LMSH_THREADS` if set, else the number of active cores, at most 2 (the machines lmsh targets).
+    public static var defaultThreads: Int {
+        if let s = ProcessInfo.processInfo.environment["LMSH_THREADS"], let n = Int(s), n > 0 { return n }
+        return Swift.min(2, ProcessInfo.processInfo.activeProcessorCount)
+    }
 
     public struct Result {
         /// Mean cross-entropy over the window, nats per character.
         public var loss: Float
         public var finalState: RecurrentState
-    }
-
-    func prepare(_ model: RecurrentModel, steps: Int, batch: Int) {
-        let c = model.config
-        let fresh = tapes.count == c.layers && tapes.enumerated().allSatisfy { l, t in
-            t.matches(cell: c.cell, steps: steps, batch: batch, hidden: c.hidden, inputSize: c.inputSize(layer: l))
-                && t.oneHot == (l == 0 && c.embed == 0)
-        }
-        if !fresh {
-            tapes = (0..<c.layers).map { l in
-                LayerTape(cell: c.cell, steps: steps, batch: batch, hidden: c.hidden,
-                          inputSize: c.inputSize(layer: l), oneHot: l == 0 && c.embed == 0)
-            }
-        }
-        let tb = steps * batch
-        logits = FloatBuffer.reuse(logits, tb * c.vocabSize)
-        dTop = FloatBuffer.reuse(dTop, tb * c.hidden)
-        dBelow = FloatBuffer.reuse(dBelow, tb * Swift.max(c.hidden, c.embed))
     }
 
     /// Forward (and, when `train` is set, backward with gradients accumulated into the parameters'
@@ -55,119 +45,61 @@ public final class FusedWindow {
         for id in ids + targets where id < 0 || id >= c.vocabSize {
             throw ModelError("window: symbol id \(id) is outside the vocabulary of \(c.vocabSize)")
         }
-        let steps = ids.count / batch, tb = ids.count, h = c.hidden, v = c.vocabSize
-        prepare(model, steps: steps, batch: batch)
-        self.ids = ids
-        self.targets = targets
-        lastMasks = dropoutMasks
+        let steps = ids.count / batch, h = c.hidden
+        // Streams per shard: at least 4 each, so tiny batches stay on one core.
+        let count = Swift.max(1, Swift.min(threads, batch / 4))
+        while shards.count < count { shards.append(WindowShard()) }
+        let bounds = (0...count).map { $0 * batch / count }
+        let scale = 1 / Float(ids.count)
 
-        // Input of layer 0.
-        if let encoder = model.encoder {
-            let e = c.embed
-            encoder.data.withUnsafeBufferPointer { w in
-                guard let w = w.baseAddress else { return }
-                for (r, id) in ids.enumerated() { (tapes[0].input.p + r * e).update(from: w + id * e, count: e) }
-            }
-        } else {
-            tapes[0].ids = ids
+        // Each shard's slice of the time-major ids, the state and the dropout masks.
+        func slice<T>(_ a: [T], width: Int, _ k: Int) -> [T] {
+            let b0 = bounds[k], b1 = bounds[k + 1]
+            var out: [T] = []
+            out.reserveCapacity(steps * (b1 - b0) * width)
+            for t in 0..<steps { out.append(contentsOf: a[((t * batch + b0) * width)..<((t * batch + b1) * width)]) }
+            return out
         }
-        // Layers, with dropout between them.
+        let work: [(ids: [Int], targets: [Int], h0: [[Float]], c0: [[Float]], masks: [[Float]]?)] = (0..<count).map { k in
+            let b0 = bounds[k], b1 = bounds[k + 1]
+            let stateSlice = { (s: [Float]) in Array(s[(b0 * h)..<(b1 * h)]) }
+            return (slice(ids, width: 1, k), slice(targets, width: 1, k), state.h.map(stateSlice), state.c.map(stateSlice),
+                    dropoutMasks.map { $0.masks.map { slice($0, width: h, k) } })
+        }
+        let shards = self.shards
+        if count == 1 {
+            shards[0].run(model, ids: work[0].ids, targets: work[0].targets, batch: batch, h0: work[0].h0, c0: work[0].c0,
+                          masks: work[0].masks, train: train, scale: scale)
+        } else {
+            // Safe to share: each shard writes only its own buffers, and the model's weights are only
+            // read until every shard has finished.
+            let shared = Unchecked((shards, model, work))
+            DispatchQueue.concurrentPerform(iterations: count) { k in
+                let (shards, model, work) = shared.value
+                shards[k].run(model, ids: work[k].ids, targets: work[k].targets, batch: bounds[k + 1] - bounds[k],
+                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale)
+            }
+        }
+
         var final = RecurrentState(config: c, batch: batch)
         for l in 0..<c.layers {
-            let tape = tapes[l]
-            tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
-                         h0: state.h[l], c0: c.cell.hasCell ? state.c[l] : [])
-            final.h[l] = tape.finalH
-            if c.cell.hasCell { final.c[l] = tape.finalC }
-            if l + 1 < c.layers {
-                let next = tapes[l + 1].input.p
-                next.update(from: tape.outputs, count: tb * h)
-                if let mask = dropoutMasks?.masks[l] {
-                    for i in 0..<(tb * h) { next[i] *= mask[i] }
-                }
+            final.h[l] = shards[0..<count].flatMap { $0.finalH[l] }
+            if c.cell.hasCell { final.c[l] = shards[0..<count].flatMap { $0.finalC[l] } }
+        }
+        let loss = shards[0..<count].reduce(0) { $0 + $1.lossSum } / Double(ids.count)
+        if train {
+            for (k, p) in model.parameters.tensors.enumerated() {
+                for s in shards[0..<count] { p.addToGrad(s.grads[k]) }
             }
         }
-        // Decoder and fused softmax cross-entropy; logits become ∂L/∂logits in place.
-        let top = tapes[c.layers - 1].outputs
-        let scale = 1 / Float(tb)
-        var loss: Double = 0
-        model.decoderWeight.data.withUnsafeBufferPointer { w in
-            model.decoderBias.data.withUnsafeBufferPointer { b in
-                guard let w = w.baseAddress, let b = b.baseAddress else { return }
-                fillRows(logits.p, rows: tb, cols: v, with: b)
-                BLAS.sgemm(transB: true, m: tb, n: v, k: h, a: top, lda: h, b: w, ldb: h, beta: 1, c: logits.p, ldc: v)
-            }
-        }
-        for r in 0..<tb {
-            let row = logits.p + r * v
-            var m = -Float.infinity
-            for j in 0..<v { m = Swift.max(m, row[j]) }
-            var s: Float = 0
-            for j in 0..<v {
-                let e = Float.exp(row[j] - m)
-                row[j] = e
-                s += e
-            }
-            let t = targets[r]
-            loss -= Double(Float.log(row[t] / s))
-            if train {
-                let inv = scale / s
-                for j in 0..<v { row[j] *= inv }
-                row[t] -= scale
-            }
-        }
-        let result = Result(loss: Float(loss / Double(tb)), finalState: final)
-        guard train else { return result }
-        try backward(model, top: top)
-        return result
+        return Result(loss: Float(loss), finalState: final)
     }
+}
 
-    /// Backward from ∂L/∂logits (held in `logits`) to every parameter.
-    func backward(_ model: RecurrentModel, top: UnsafeMutablePointer<Float>) throws {
-        let c = model.config
-        let tapeSteps = tapes[0].steps, batch = tapes[0].batch
-        let tb = tapeSteps * batch, h = c.hidden, v = c.vocabSize
-        // Decoder.
-        let gDecW = FloatBuffer(v * h), gDecB = FloatBuffer(v)
-        BLAS.sgemm(transA: true, m: v, n: h, k: tb, a: logits.p, lda: v, b: top, ldb: h, c: gDecW.p, ldc: h)
-        addColumnSums(logits.p, rows: tb, cols: v, into: gDecB.p)
-        model.decoderWeight.data.withUnsafeBufferPointer { w in
-            guard let w = w.baseAddress else { return }
-            BLAS.sgemm(m: tb, n: h, k: v, a: logits.p, lda: v, b: w, ldb: h, c: dTop.p, ldc: h)
-        }
-        model.decoderWeight.addToGrad(gDecW)
-        model.decoderBias.addToGrad(gDecB)
-
-        // Layers, top to bottom. dTop holds ∂L/∂(outputs of layer l).
-        for l in stride(from: c.layers - 1, through: 0, by: -1) {
-            let tape = tapes[l]
-            let inSize = c.inputSize(layer: l), g = c.cell.gates * h
-            let grads = (wih: FloatBuffer(g * inSize), whh: FloatBuffer(g * h), bih: FloatBuffer(g), bhh: FloatBuffer(g))
-            let needInput = l > 0 || model.encoder != nil
-            tape.backward(dOut: dTop.p, wih: model.weightIH(l), whh: model.weightHH(l), grads: grads,
-                          dInput: needInput ? dBelow : nil)
-            model.weightIH(l).addToGrad(grads.wih)
-            model.weightHH(l).addToGrad(grads.whh)
-            model.biasIH(l).addToGrad(grads.bih)
-            model.biasHH(l).addToGrad(grads.bhh)
-            if l > 0 {
-                // Through the dropout mask of the layer below's output.
-                dTop.p.update(from: dBelow.p, count: tb * h)
-                if let mask = lastMasks?.masks[l - 1] {
-                    for i in 0..<(tb * h) { dTop.p[i] *= mask[i] }
-                }
-            } else if let encoder = model.encoder {
-                let e = c.embed
-                let gEnc = FloatBuffer(encoder.count)
-                for (r, id) in ids.enumerated() {
-                    let src = dBelow.p + r * e, dst = gEnc.p + id * e
-                    for j in 0..<e { dst[j] += src[j] }
-                }
-                encoder.addToGrad(gEnc)
-            }
-        }
-    }
-
+/// Hands values to worker threads whose use of them is known to be race-free (see the call site).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 extension Tensor {
@@ -180,3 +112,5 @@ extension Tensor {
         }
     }
 }
+
+import Foundation
