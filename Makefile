@@ -8,12 +8,13 @@ SHAKESPEARE_URL := https://raw.githubusercontent.com/karpathy/char-rnn/master/da
 
 .PHONY: run test build release bench data deps clean
 
-## Install libedit-dev, libopenblas-dev and pkg-config when pkg-config cannot find them.
+## Install libedit-dev, libopenblas-dev and pkg-config when pkg-config cannot find them (and tmux, which
+## the interactive tests drive lmsh in).
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libedit openblas; then \
-		echo "lmsh: installing libedit-dev libopenblas-dev pkg-config with apt"; \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libedit openblas || ! command -v tmux >/dev/null 2>&1; then \
+		echo "lmsh: installing libedit-dev libopenblas-dev pkg-config tmux with apt"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev libopenblas-dev pkg-config; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libedit-dev libopenblas-dev pkg-config tmux; \
 	fi
 
 build: deps
@@ -29,7 +30,7 @@ run: release
 ## Build and run every test.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	timeout 1500 $(SWIFT) test --skip-build
 
 ## Benchmarks (release build).
 bench: release

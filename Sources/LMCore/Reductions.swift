@@ -136,6 +136,7 @@ extension Tensor {
 
     /// Euclidean (Frobenius) norm over `axes` (all when nil).
     public func norm(axes: [Int]? = nil, keepdims: Bool = false) throws -> Tensor {
-        try square().sum(axes: axes, keepdims: keepdims).sqrt()
+        _ = try reductionPlan(axes, op: "norm")  // so that a bad axis is reported as norm's, not sum's
+        return try square().sum(axes: axes, keepdims: keepdims).sqrt()
     }
 }

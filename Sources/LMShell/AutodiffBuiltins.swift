@@ -3,13 +3,13 @@ import LMCore
 /// Builtins of the autodiff engine: backward, gradients, detaching, gradient checks and scan.
 extension Builtins {
     static let autodiffBuiltins: [Builtin] = [
-        Builtin(name: "backward", usage: "backward(loss) or loss.backward()", summary: "back-propagates from a scalar; gradients accumulate in .grad", keywords: []) { _, a in
+        Builtin(name: "backward", usage: "backward(loss) or loss.backward()", summary: "back-propagates from a scalar; gradients accumulate in .grad", keywords: [], example: "x = tensor([1, 2, 3], grad=true)\nbackward(sum(x ^ 2))\nx.grad") { _, a in
             try a.expectCount(1...1)
             let x = try t(a, 0)
             try at(a.location) { try x.backward() }
             return .none
         },
-        Builtin(name: "zero_grad", usage: "zero_grad(x, …)", summary: "forgets the accumulated gradients (of tensors or a model)", keywords: []) { _, a in
+        Builtin(name: "zero_grad", usage: "zero_grad(x, …)", summary: "forgets the accumulated gradients (of tensors or a model)", keywords: [], example: "x = tensor([1, 2], grad=true)\nsum(x).backward()\nzero_grad(x)\nprint(x.grad)") { _, a in
             for (v, loc) in a.positional {
                 switch v {
                 case .model(let m): m.model.parameters.zeroGrads()
@@ -18,15 +18,15 @@ extension Builtins {
             }
             return .none
         },
-        Builtin(name: "detach", usage: "detach(x)", summary: "the same values cut from the graph", keywords: []) { _, a in
+        Builtin(name: "detach", usage: "detach(x)", summary: "the same values cut from the graph", keywords: [], example: "x = tensor([1, 2], grad=true)\ny = detach(x * 2)\ny.requires_grad") { _, a in
             try a.expectCount(1...1)
             return .tensor(try t(a, 0).detached())
         },
-        Builtin(name: "param", usage: "param(x)", summary: "a copy of x that is a leaf requiring grad", keywords: []) { _, a in
+        Builtin(name: "param", usage: "param(x)", summary: "a copy of x that is a leaf requiring grad", keywords: [], example: "w = param(randn(3, 3, seed=1))\nw.requires_grad") { _, a in
             try a.expectCount(1...1)
             return .tensor(try t(a, 0).asParameter())
         },
-        Builtin(name: "gradcheck", usage: "gradcheck(f, x, …, eps=1e-2, tol=1e-2)", summary: "compares autodiff gradients of f at x with central differences", keywords: ["eps", "tol"]) { interp, a in
+        Builtin(name: "gradcheck", usage: "gradcheck(f, x, …, eps=1e-2, tol=1e-2)", summary: "compares autodiff gradients of f at x with central differences", keywords: ["eps", "tol"], example: "def f(w) = sum(tanh(w) ^ 2)\ngradcheck(f, randn(3, 2, seed=1))") { interp, a in
             guard a.count >= 2 else { throw ShellError("gradcheck needs a function and at least one tensor", at: a.location) }
             let f = a.positional[0].0
             let xs = try (1..<a.count).map { try a.positional[$0].0.tensor(at: a.location($0)) }
@@ -44,7 +44,7 @@ extension Builtins {
                 ("analytic", .number(Double(r.analytic))), ("numeric", .number(Double(r.numeric))),
             ])
         },
-        Builtin(name: "scan", usage: "scan(f, xs, h0)", summary: "h_t = f(xs[t], h_{t-1}) over the first axis of xs; returns the stacked h_t", keywords: []) { interp, a in
+        Builtin(name: "scan", usage: "scan(f, xs, h0)", summary: "h_t = f(xs[t], h_{t-1}) over the first axis of xs; returns the stacked h_t", keywords: [], example: "def cell(x, h) = tanh(x + h)\nhs = scan(cell, randn(5, 3, seed=1), zeros(3))\nhs.shape") { interp, a in
             try a.expectCount(3...3)
             let f = a.positional[0].0
             let xs = try t(a, 1)

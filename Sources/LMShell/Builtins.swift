@@ -5,6 +5,8 @@ struct Builtin: Sendable {
     var usage: String
     var summary: String
     var keywords: [String]
+    /// Cells to try, one per line, each runnable in a fresh session (model examples read `input.txt`).
+    var example: String
     var run: @Sendable (Interpreter, inout CallArgs) throws -> Value
 }
 
@@ -16,10 +18,41 @@ enum Builtins {
         return t
     }()
 
-    /// Usage and summary of a builtin, for `:help NAME`.
+    /// Usage, summary, keywords with their defaults and an example of a builtin, for `:help NAME`.
     public static func help(_ name: String) -> String? {
         guard let b = table[name] else { return nil }
-        return "\(b.usage)\n  \(b.summary)"
+        var lines = [b.usage, "  \(b.summary)"]
+        if b.keywords.isEmpty {
+            lines.append("  keywords: none")
+        } else {
+            let defaults = keywordDefaults(b.usage)
+            lines.append("  keywords: " + b.keywords.map { k in defaults[k].map { "\(k)=\($0)" } ?? k }.joined(separator: ", "))
+        }
+        lines.append("  example:")
+        lines += b.example.split(separator: "\n").map { "    \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The `name=default` pairs written in a usage line (a default runs to the next `,`, `)` or space
+    /// outside double quotes).
+    static func keywordDefaults(_ usage: String) -> [String: String] {
+        var out: [String: String] = [:]
+        let s = Array(usage)
+        var i = 0
+        while i < s.count {
+            guard s[i] == "=", i > 0 else { i += 1; continue }
+            var j = i - 1
+            while j >= 0 && (s[j].isLetter || s[j].isNumber || s[j] == "_") { j -= 1 }
+            let name = String(s[(j + 1)..<i])
+            var k = i + 1, quoted = false
+            while k < s.count {
+                if s[k] == "\"" { quoted.toggle() } else if !quoted && (s[k] == "," || s[k] == ")" || s[k] == " ") { break }
+                k += 1
+            }
+            if !name.isEmpty && out[name] == nil { out[name] = String(s[(i + 1)..<k]) }
+            i = k
+        }
+        return out
     }
 
     /// One line per builtin, for `:help`.

@@ -151,6 +151,10 @@ public final class Interpreter {
             }
             var bound: [String: Value] = [:]
             for (p, a) in zip(fn.parameters, args.positional) { bound[p] = a.0 }
+            if let twice = args.keywords.keys.sorted().first(where: { bound[$0] != nil }) {
+                throw ShellError("\(fn.name) got '\(twice)' twice, by position and by keyword", at: args.keywords[twice]?.1 ?? loc,
+                                 hint: "its parameters are \(fn.parameters.joined(separator: ", "))")
+            }
             for (k, v) in args.keywords { bound[k] = v.0 }
             guard bound.count == fn.parameters.count, args.positional.count <= fn.parameters.count else {
                 throw ShellError("\(fn.name) takes \(fn.parameters.count) argument\(fn.parameters.count == 1 ? "" : "s") (\(fn.parameters.joined(separator: ", "))), got \(args.positional.count + args.keywords.count)", at: loc)

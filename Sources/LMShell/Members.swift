@@ -25,7 +25,7 @@ enum Members {
         switch v {
         case .tensor(let t):
             switch name {
-            case "grad": return t.grad.map(Value.tensor) ?? .none
+            case "grad": return t.grad.map(Value.tensor) ?? Value.none
             case "shape": return .list(t.shape.map { .number(Double($0)) })
             case "T": return .tensor(t.T)
             case "rank": return .number(Double(t.rank))
@@ -87,8 +87,21 @@ extension Interpreter {
     func index(_ v: Value, _ items: [IndexItem], at loc: SourceLocation) throws -> Value {
         switch v {
         case .list(let list):
-            guard items.count == 1, case .single(let e) = items[0] else {
-                throw ShellError("a list takes one index", at: loc)
+            guard items.count == 1 else {
+                throw ShellError("a list takes one index", at: loc, hint: "index a nested list twice: x[i][j]")
+            }
+            guard case .single(let e) = items[0] else {
+                guard case .slice(let s, let e, let st) = items[0] else { return v }
+                // Python's rules for a positive step: bounds are clamped, negative ones count from the end.
+                func bound(_ x: Expr?, _ d: Int) throws -> Int {
+                    guard let x else { return d }
+                    let i = try eval(x).int(at: x.location, "a slice bound")
+                    return Swift.min(Swift.max(i < 0 ? i + list.count : i, 0), list.count)
+                }
+                let step = try st.map { try eval($0).int(at: $0.location, "a slice step") } ?? 1
+                guard step > 0 else { throw ShellError("slice: step \(step) must be positive", at: st?.location ?? loc) }
+                let lo = try bound(s, 0), hi = try bound(e, list.count)
+                return .list(lo < hi ? Swift.stride(from: lo, to: hi, by: step).map { list[$0] } : [])
             }
             let i = try eval(e).int(at: e.location, "an index")
             let j = i < 0 ? i + list.count : i

@@ -111,7 +111,7 @@ extension Builtins {
     static let modelBuiltins: [Builtin] = [
         Builtin(name: "corpus", usage: "corpus(\"file.txt\", val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
                 summary: "loads a UTF-8 text; symbols are Unicode scalars; layout \"charrnn\" (default) or \"contiguous\"",
-                keywords: ["val", "test", "layout", "batch", "seq"]) { interp, a in
+                keywords: ["val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             var spec = SplitSpec()
@@ -130,21 +130,21 @@ extension Builtins {
             for w in splits.warnings { interp.write("warning: \(w)\n") }
             return .corpus(CorpusValue(path: path, corpus: corpus, splits: splits))
         },
-        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, seed=123)",
-                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords) { _, a in
+        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, init=\"pytorch\", seed=123)",
+                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a, defaultLayers: 1)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, seed=123)",
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", seed=123)",
                 summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes)",
-                keywords: modelKeywords + ["cell"]) { _, a in
+                keywords: modelKeywords + ["cell"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
             try makeModel(.lstm, a, defaultLayers: 2)
         },
-        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, seed=123)",
-                summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords) { _, a in
+        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",
+                summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = gru(text, hidden=32, layers=1, embed=16)\nm.encoder.weight.shape") { _, a in
             try makeModel(.gru, a, defaultLayers: 2)
         },
         Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
-                keywords: ["n"]) { _, a in
+                keywords: ["n"], example: "text = corpus(\"input.txt\")\nlm = ngram(text, n=3)\neval lm text.val") { _, a in
             try a.expectCount(1...1)
             let c = try corpusArg(a, 0)
             let n = try int(a, "n", 6)
@@ -152,7 +152,7 @@ extension Builtins {
             return .ngram(NGramValue(model: model, corpus: c))
         },
         Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123",
-                summary: "trains with truncated BPTT; Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords) { interp, a in
+                summary: "trains with truncated BPTT; Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             let steps = try int(a, "steps", 1000)
@@ -183,8 +183,8 @@ extension Builtins {
             if stopped { fields.append(("interrupted", .bool(true))) }
             return .record(fields)
         },
-        Builtin(name: "step", usage: "step m text (same keywords as train)", summary: "one training step; reports the loss and the gradient norm before clipping",
-                keywords: trainKeywords) { interp, a in
+        Builtin(name: "step", usage: "step m text batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123", summary: "one training step; reports the loss and the gradient norm before clipping",
+                keywords: trainKeywords.filter { $0 != "steps" }, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nstep m text batch=8 seq=16") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             let t = try trainer(m, c, a)
@@ -197,7 +197,7 @@ extension Builtins {
             ])
         },
         Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits per char, perplexity",
-                keywords: ["batch", "seq"]) { interp, a in
+                keywords: ["batch", "seq"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
             try a.expectCount(2...2)
             let target = a.positional[1].0
             let report: LossReport
@@ -230,8 +230,8 @@ extension Builtins {
                 ("chars", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
             ])
         },
-        Builtin(name: "sample", usage: "sample m 300 temp=0.8 prime=\"ROMEO:\" seed=1 topk=0",
-                summary: "generates text, streaming it; temp=0 is argmax", keywords: ["temp", "prime", "seed", "topk"]) { interp, a in
+        Builtin(name: "sample", usage: "sample m 300 temp=1 prime=\"\" seed=1 topk=0",
+                summary: "generates text, streaming it; temp=0 is argmax", keywords: ["temp", "prime", "seed", "topk"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nsample m 40 temp=0.8 prime=\"the \"") { interp, a in
             try a.expectCount(1...2)
             let length = a.count > 1 ? try a.positional[1].0.int(at: a.location(1), "a length") : 300
             var s = SampleSettings()
@@ -266,7 +266,7 @@ extension Builtins {
             return .none
         },
         Builtin(name: "save", usage: "save m \"path.safetensors\" training=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state)",
-                keywords: ["training"]) { interp, a in
+                keywords: ["training"], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nsave m \"m.safetensors\"\nload(\"m.safetensors\")") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0)
             let path = try a.positional[1].0.string(at: a.location(1), "a file path")
@@ -286,7 +286,7 @@ extension Builtins {
             }
             return .none
         },
-        Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: []) { interp, a in
+        Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: [], example: "text = corpus(\"input.txt\")\nsave rnn(text, hidden=32) \"m.safetensors\"\nm = load(\"m.safetensors\")\nm") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: interp.resolve(path)) }

@@ -6,6 +6,7 @@ enum Operators {
         switch v {
         case .number(let x): return .number(-x)
         case .tensor(let t): return .tensor(t.neg())
+        case .list: return .tensor(try Value.literalTensor(v, at: loc).neg())
         default: throw ShellError("cannot negate a \(v.kind)", at: loc)
         }
     }

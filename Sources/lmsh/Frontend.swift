@@ -32,6 +32,11 @@ final class Frontend {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0  // no SA_RESTART: readline returns, so the flag is seen
         sigaction(SIGINT, &action, nil)
+        // A parent may have left SIGINT blocked (a child inherits the mask): Ctrl-C would then do nothing.
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// Runs one cell; prints its value or its error. Returns false on error. In an interactive
@@ -137,10 +142,17 @@ final class Frontend {
                           p.step, p.done, p.totalSteps, p.epoch, p.trainLoss, val, p.gradNorm, p.charsPerSecond,
                           Frontend.duration(p.etaSeconds))
         if stdoutIsTerminal {
+            // At most 20 redraws a second (every step of a small model would be thousands), but always the
+            // last step and evaluations.
+            let now = Date()
+            if progressShown && now.timeIntervalSince(lastProgressDraw) < 0.05 && p.done < p.totalSteps && p.valLoss == nil {
+                return
+            }
+            lastProgressDraw = now
             let width = 24
             let done = p.totalSteps > 0 ? Swift.min(width, width * p.done / p.totalSteps) : width
             let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
-            FileHandle.standardOutput.write(Data("\r\u{1B}[2K[\(bar)] \(line)".utf8))
+            FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(Frontend.fitted(p, bar: bar, columns: Frontend.terminalColumns()))".utf8))
             progressShown = true
         } else if p.valLoss != nil || Date().timeIntervalSince(lastProgressLine) > 5 {
             emit(line + "\n")
@@ -149,6 +161,41 @@ final class Frontend {
     }
 
     var progressShown = false
+    var lastProgressDraw = Date.distantPast
+
+    /// The progress line in fewer than `columns` characters: a line that wraps cannot be redrawn with '\r'
+    /// and would leave a copy of itself per step. Drops the least useful fields first, then the bar.
+    static func fitted(_ p: TrainProgress, bar: String, columns: Int) -> String {
+        var fields: [(text: String, keep: Int)] = [
+            ("step \(p.step)", 9), ("(\(p.done)/\(p.totalSteps))", 3), (String(format: "epoch %.2f", p.epoch), 4),
+            (String(format: "loss %.4f", p.trainLoss), 8),
+        ]
+        if let v = p.valLoss { fields.append((String(format: "val %.4f", v), 7)) }
+        fields += [(String(format: "grad %.3g", p.gradNorm), 2), (String(format: "%.0f chars/s", p.charsPerSecond), 1),
+                   ("ETA " + duration(p.etaSeconds), 6)]
+        var withBar = true
+        func text() -> String {
+            (withBar ? "[\(bar)] " : "")
+                + fields.enumerated().map { ($0.offset == 0 ? "" : $0.element.text.hasPrefix("(") ? " " : "  ") + $0.element.text }.joined()
+        }
+        while text().count >= columns {
+            if let drop = fields.indices.filter({ fields[$0].keep < 5 }).min(by: { fields[$0].keep < fields[$1].keep }) {
+                fields.remove(at: drop)
+            } else if withBar {
+                withBar = false
+            } else {
+                return String(text().prefix(Swift.max(0, columns - 1)))
+            }
+        }
+        return text()
+    }
+
+    /// Width of the terminal on stdout (80 when unknown).
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
 
     func finishProgress() {
         if progressShown {

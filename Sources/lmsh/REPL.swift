@@ -6,7 +6,6 @@ import LMShell
 
 /// Completion state for libedit's C callbacks, which cannot capture anything.
 nonisolated(unsafe) var completionCandidates: [String] = []
-nonisolated(unsafe) var completionSource: (() -> [String])?
 
 extension Frontend {
     /// The interactive loop: libedit when both ends are terminals, plain lines otherwise (so that
@@ -46,6 +45,7 @@ extension Frontend {
     func readCell(editing: Bool, number: Int) -> String? {
         var text = ""
         while true {
+            completionContext = text.isEmpty ? "" : text + "\n"
             guard let line = readLine(editing: editing, prompt: text.isEmpty ? "In [\(number)]: " : "   ...: ") else {
                 return text.isEmpty ? nil : text
             }
@@ -157,18 +157,58 @@ extension Frontend {
 
     // MARK: - Completion
 
+    /// Tab completion through libedit's readline-compatible API; the logic is `Completion.candidates`.
     func setUpCompletion() {
-        completionSource = { [unowned self] in
-            self.interpreter.knownNames + Interpreter.builtinNames.flatMap { Interpreter.keywords(of: $0).map { $0 + "=" } }
-        }
-        rl_attempted_completion_function = { text, _, _ in
-            let prefix = text.map { String(cString: $0) } ?? ""
-            // After a dot, complete members of the value before it.
-            completionCandidates = (completionSource?() ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+        completionInterpreter = interpreter
+        // libedit splits words at rl_basic_word_break_characters (not rl_completer_word_break_characters).
+        // Breaking at '.', '/' and operators keeps the list shown on a second Tab short (`shape`, not `a.shape`);
+        // `completionMatches` maps our candidates onto whatever word libedit chose.
+        rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'`@$><=;|&{}()[],+-*/%.:!^~#"))
+        rl_attempted_completion_function = { text, start, end in
+            rl_attempted_completion_over = 1  // no fallback to libedit's own file-name completion
+            rl_completion_append_character = 0
+            completionCandidates = completionMatches(word: text.map { String(cString: $0) } ?? "",
+                                                     start: Int(start), end: Int(end))
+            guard !completionCandidates.isEmpty else { return nil }
             return rl_completion_matches(text) { _, state in
                 guard Int(state) < completionCandidates.count else { return nil }
                 return strdup(completionCandidates[Int(state)])
             }
         }
+    }
+}
+
+/// The interpreter whose names and values completion looks at.
+nonisolated(unsafe) var completionInterpreter: Interpreter?
+/// Earlier lines of the cell being typed (ending with a newline), so that a continuation line completes in
+/// context (keywords of a call opened on a previous line).
+nonisolated(unsafe) var completionContext = ""
+
+/// Candidates for libedit's word (`word`, from wide-character offset `start` to the cursor at `end`): each
+/// replaces the word, so our candidates (which replace from `Completion`'s own start) are re-based on it.
+func completionMatches(word: String, start: Int, end: Int) -> [String] {
+    guard let interpreter = completionInterpreter, let buffer = rl_line_buffer else { return [] }
+    let whole = Array(String(cString: buffer).unicodeScalars)
+    let line = Array(whole.prefix(end))
+    let cursor = line.count
+    let wordStart = max(0, min(start, cursor))
+    let context = Array(completionContext.unicodeScalars)
+    let full = String(String.UnicodeScalarView(context + line))
+    let result = Completion.candidates(line: full, cursor: context.count + cursor, interpreter: interpreter)
+    let ours = result.start - context.count
+    guard ours >= 0, ours <= cursor else { return [] }
+    // A file completed inside a string gets its closing quote (unless one follows already).
+    if result.candidates.count == 1, ours > 0, line[ours - 1] == "\"", !result.candidates[0].hasSuffix("/"),
+       cursor >= whole.count || whole[cursor] != "\"" {
+        rl_completion_append_character = 34  // '"'
+    }
+    if wordStart <= ours {
+        let head = String(String.UnicodeScalarView(line[wordStart..<ours]))
+        return result.candidates.map { head + $0 }
+    }
+    // libedit's word starts after ours: keep the candidates that begin with the text in between, minus it.
+    let between = String(String.UnicodeScalarView(line[ours..<wordStart]))
+    return result.candidates.compactMap { c in
+        c.hasPrefix(between) ? String(String.UnicodeScalarView(c.unicodeScalars.dropFirst(between.unicodeScalars.count))) : nil
     }
 }
