@@ -19,7 +19,7 @@ extension Builtins {
 
     static let inspectBuiltins: [Builtin] = [
         Builtin(name: "grads", usage: "grads m", summary: "per parameter: shape, ‖w‖, ‖∇w‖, ‖∇w‖/‖w‖ and max|∇|, after the last step or backward; totals and the clip threshold",
-                keywords: [], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\nstep m corpus(\"input.txt\") batch=2 seq=8\ngrads m") { interp, a in
+                keywords: [], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=16)\nstep m text batch=2 seq=8\ngrads m") { interp, a in
             try a.expectCount(1...1)
             let m = try modelArg(a, 0)
             let table = GradientTable(m.model.parameters, clip: m.trainer?.settings.clip)
@@ -54,8 +54,8 @@ extension Builtins {
             target.data = source.data
             return .none
         },
-        Builtin(name: "gradflow", usage: "gradflow m \"text\"", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer: bars on a log scale, the decay per step and when it has fallen by 10³",
-                keywords: ["rows"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the sandcastle was washed away\"") { interp, a in
+        Builtin(name: "gradflow", usage: "gradflow m \"text\" rows=30", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer: bars on a log scale, the decay per step and when it has fallen by 10³",
+                keywords: ["rows"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the cat sat on the mat. the dog ate the hat.\"") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0)
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
@@ -71,7 +71,7 @@ extension Builtins {
             ])
         },
         Builtin(name: "encode", usage: "encode(m, \"text\")", summary: "the symbol ids of a text in a model's (or corpus's) vocabulary",
-                keywords: [], example: "text = corpus(\"input.txt\")\nencode(text, \"hello\")") { _, a in
+                keywords: [], example: "text = corpus(\"input.txt\")\nencode(text, \"the cat\")") { _, a in
             try a.expectCount(2...2)
             let s = try a.positional[1].0.string(at: a.location(1), "a text")
             let vocab: Vocabulary

@@ -140,6 +140,7 @@ final class BuiltinTests {
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan",
         "print", "len", "env", "pick", "type",
         "corpus", "rnn", "lstm", "gru", "ngram", "train", "step", "eval", "sample", "save", "load",
+        "grads", "spectrum", "with_radius", "assign", "gradflow", "encode",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -193,6 +194,7 @@ final class BuiltinTests {
         case "eval": try checkEval()
         case "sample": try checkSample()
         case "save", "load": try checkSaveLoad(name)
+        case "grads", "spectrum", "with_radius", "assign", "gradflow", "encode": try checkInspect(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }
