@@ -14,11 +14,7 @@ extension Tensor {
         if a.rank == 1 || b.rank == 1 {
             // Check the inner sizes here, so the message shows the shapes the user gave.
             let k1 = a.shape[a.rank - 1], k2 = b.rank == 1 ? b.shape[0] : b.shape[b.rank - 2]
-            guard k1 == k2 else {
-                throw TensorError(
-                    "matmul: \(shapeString(a.shape)) @ \(shapeString(b.shape)): inner sizes \(k1) and \(k2) differ",
-                    hint: "the last size of the left operand must equal the first matrix size of the right; transpose one?")
-            }
+            guard k1 == k2 else { throw Tensor.innerSizeMismatch(a, b, k1, k2) }
         }
         if a.rank == 1 {
             // With a 1-D right operand too, the product is [1] here: drop its last axis (a dot product).
@@ -29,11 +25,7 @@ extension Tensor {
         }
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
-        guard k == k2 else {
-            throw TensorError(
-                "matmul: \(shapeString(a.shape)) @ \(shapeString(b.shape)): inner sizes \(k) and \(k2) differ",
-                hint: "the last size of the left operand must equal the first matrix size of the right; transpose one?")
-        }
+        guard k == k2 else { throw Tensor.innerSizeMismatch(a, b, k, k2) }
         let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
         let batch = try Shape.broadcast(aBatch, bBatch, op: "matmul (batch axes)")
         let outShape = batch + [m, n]
@@ -98,5 +90,14 @@ extension Tensor {
             }
             return [needA ? ga : nil, needB ? gb : nil]
         }
+    }
+}
+
+extension Tensor {
+    /// The error for operands whose inner sizes differ, naming the shapes the user gave.
+    static func innerSizeMismatch(_ a: Tensor, _ b: Tensor, _ k1: Int, _ k2: Int) -> TensorError {
+        TensorError(
+            "matmul: \(shapeString(a.shape)) @ \(shapeString(b.shape)): inner sizes \(k1) and \(k2) differ",
+            hint: "the last size of the left operand must equal the first matrix size of the right; transpose one?")
     }
 }

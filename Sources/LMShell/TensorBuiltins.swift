@@ -66,6 +66,31 @@ extension Builtins {
         }
     }
 
+    /// A builtin of two tensors, `name(a, b)`.
+    static func binary(
+        _ name: String, _ usage: String, _ summary: String, example: String,
+        _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor
+    ) -> Builtin {
+        Builtin(name: name, usage: usage, summary: summary, keywords: [], example: example) { _, a in
+            try a.expectCount(2...2)
+            let x = try t(a, 0), y = try t(a, 1)
+            return .tensor(try at(a.location) { try f(x, y) })
+        }
+    }
+
+    /// `name([a, b, …], axis=0)`: joins a list of tensors along an axis.
+    static func joining(
+        _ name: String, _ summary: String, example: String, _ f: @escaping @Sendable ([Tensor], Int) throws -> Tensor
+    ) -> Builtin {
+        Builtin(name: name, usage: "\(name)([a, b, …], axis=0)", summary: summary, keywords: ["axis"], example: example) { _, a in
+            try a.expectCount(1...1)
+            guard case .list(let items) = a.positional[0].0 else { throw ShellError("\(name) takes a list of tensors", at: a.location(0)) }
+            let ts = try items.map { try $0.tensor(at: a.location(0)) }
+            let ax = try a.keyword("axis")?.int(at: a.keywordLocation("axis")) ?? 0
+            return .tensor(try at(a.location) { try f(ts, ax) })
+        }
+    }
+
     static let tensorBuiltins: [Builtin] = [
         Builtin(name: "tensor", usage: "tensor([[1, 2], [3, 4]], grad=false)", summary: "a tensor from a nested list of numbers", keywords: ["grad"], example: "tensor([[1, 2], [3, 4]], grad=true)") { _, a in
             try a.expectCount(1...1)
@@ -168,39 +193,15 @@ extension Builtins {
             let x = try t(a, 0), d = try dims(a, from: 1)
             return .tensor(try at(a.location) { try x.permute(d) })
         },
-        Builtin(name: "concat", usage: "concat([a, b, …], axis=0)", summary: "joins tensors along an axis", keywords: ["axis"], example: "concat([ones(2), zeros(3)])") { _, a in
-            try a.expectCount(1...1)
-            guard case .list(let items) = a.positional[0].0 else { throw ShellError("concat takes a list of tensors", at: a.location(0)) }
-            let ts = try items.map { try $0.tensor(at: a.location(0)) }
-            let ax = try a.keyword("axis")?.int(at: a.keywordLocation("axis")) ?? 0
-            return .tensor(try at(a.location) { try Tensor.concat(ts, axis: ax) })
-        },
-        Builtin(name: "stack", usage: "stack([a, b, …], axis=0)", summary: "joins equally shaped tensors along a new axis", keywords: ["axis"], example: "stack([ones(2), zeros(2)], axis=1)") { _, a in
-            try a.expectCount(1...1)
-            guard case .list(let items) = a.positional[0].0 else { throw ShellError("stack takes a list of tensors", at: a.location(0)) }
-            let ts = try items.map { try $0.tensor(at: a.location(0)) }
-            let ax = try a.keyword("axis")?.int(at: a.keywordLocation("axis")) ?? 0
-            return .tensor(try at(a.location) { try Tensor.stack(ts, axis: ax) })
-        },
-        Builtin(name: "matmul", usage: "matmul(a, b)", summary: "matrix product, the same as a @ b", keywords: [], example: "matmul([[1, 2], [3, 4]], [1, 1])") { _, a in
-            try a.expectCount(2...2)
-            let x = try t(a, 0), y = try t(a, 1)
-            return .tensor(try at(a.location) { try x.matmul(y) })
-        },
+        joining("concat", "joins tensors along an axis", example: "concat([ones(2), zeros(3)])") { try Tensor.concat($0, axis: $1) },
+        joining("stack", "joins equally shaped tensors along a new axis", example: "stack([ones(2), zeros(2)], axis=1)") { try Tensor.stack($0, axis: $1) },
+        binary("matmul", "matmul(a, b)", "matrix product, the same as a @ b", example: "matmul([[1, 2], [3, 4]], [1, 1])") { try $0.matmul($1) },
         Builtin(name: "pow", usage: "pow(x, p)", summary: "xᵖ elementwise, the same as x ^ p", keywords: [], example: "pow([1, 2, 3], 2)") { _, a in
             try a.expectCount(2...2)
             return try Operators.binary("^", a.positional[0].0, a.positional[1].0, at: a.location)
         },
-        Builtin(name: "maximum", usage: "maximum(a, b)", summary: "the larger of a and b elementwise", keywords: [], example: "maximum([1, 5], [3, 2])") { _, a in
-            try a.expectCount(2...2)
-            let x = try t(a, 0), y = try t(a, 1)
-            return .tensor(try at(a.location) { try x.maximum(y) })
-        },
-        Builtin(name: "minimum", usage: "minimum(a, b)", summary: "the smaller of a and b elementwise", keywords: [], example: "minimum([1, 5], 3)") { _, a in
-            try a.expectCount(2...2)
-            let x = try t(a, 0), y = try t(a, 1)
-            return .tensor(try at(a.location) { try x.minimum(y) })
-        },
+        binary("maximum", "maximum(a, b)", "the larger of a and b elementwise", example: "maximum([1, 5], [3, 2])") { try $0.maximum($1) },
+        binary("minimum", "minimum(a, b)", "the smaller of a and b elementwise", example: "minimum([1, 5], 3)") { try $0.minimum($1) },
         Builtin(name: "clamp", usage: "clamp(x, min=-inf, max=inf)", summary: "limits every element to [min, max]", keywords: ["min", "max"], example: "clamp([-2, 0.5, 3], min=0, max=1)") { _, a in
             try a.expectCount(1...1)
             let x = try t(a, 0)
@@ -218,11 +219,7 @@ extension Builtins {
             let i = try t(a, 0), d = try a.positional[1].0.int(at: a.location(1))
             return .tensor(try at(a.location) { try Tensor.oneHot(i, depth: d) })
         },
-        Builtin(name: "gather", usage: "gather(table, indices)", summary: "rows of a table picked by indices (an embedding lookup)", keywords: [], example: "E = randn(5, 3, seed=1)\ngather(E, [4, 0])") { _, a in
-            try a.expectCount(2...2)
-            let w = try t(a, 0), i = try t(a, 1)
-            return .tensor(try at(a.location) { try w.gatherRows(i) })
-        },
+        binary("gather", "gather(table, indices)", "rows of a table picked by indices (an embedding lookup)", example: "E = randn(5, 3, seed=1)\ngather(E, [4, 0])") { try $0.gatherRows($1) },
         Builtin(name: "item", usage: "item(x)", summary: "the number in a one-element tensor", keywords: [], example: "item(sum([1, 2]))") { _, a in
             try a.expectCount(1...1)
             let x = try t(a, 0)
