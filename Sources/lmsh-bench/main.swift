@@ -1,9 +1,11 @@
 import Foundation
+import LMBench
 import LMCore
 
 /// `lmsh-bench` (run by `make bench`):
 ///   lmsh-bench [matmul]                    our matmul beside cblas_sgemm called directly
 ///   lmsh-bench shakespeare [--steps N]     char-rnn's default LSTM on Tiny Shakespeare, with the KN 6-gram beside it
+///   lmsh-bench run [FLAGS]                 the same as `lmsh bench FLAGS` (see LMBench)
 ///   lmsh-bench interop-export --out DIR    checkpoints and log-probs for Tests/LMModelsTests/Scripts/check_torch_interop.py
 let args = Array(CommandLine.arguments.dropFirst())
 do {
@@ -13,6 +15,7 @@ do {
     case "shakespeare":
         try runShakespeare(args: Array(args.dropFirst()))
     case "interop-export": try runInteropExport(args: Array(args.dropFirst()))
+    case "run": exit(BenchCommand.main(Array(args.dropFirst())))
     default:
         print("usage: lmsh-bench [matmul | shakespeare [--steps N] [--data PATH] [--ngram-only] | interop-export --out DIR]")
         exit(2)

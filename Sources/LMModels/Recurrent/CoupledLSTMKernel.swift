@@ -6,23 +6,23 @@ import LMCore
 ///     f = σ(z_f)  o = σ(z_o)  g = tanh(z_g)                   z = xp + hp
 ///     c = c_prev⊙f + g⊙(1 − f)     h = tanh(c)⊙o
 enum CoupledLSTMKernel {
+    /// As `LSTMKernel.forward`: pre-activations, block nonlinearities with `VectorMath`, cell update.
     static func forward(_ s: StepBuffers) {
         let h = s.hidden, g3 = 3 * h
+        let n = s.batch * g3
+        for k in 0..<n { s.acts[k] = s.xp[k] + s.hp[k] }
         for b in 0..<s.batch {
-            let z = b * g3, r = b * h
+            let a = s.acts + b * g3, r = b * h
+            VectorMath.sigmoid(a, count: 2 * h)  // f, o
+            VectorMath.tanh(a + 2 * h, count: h)  // g
             for j in 0..<h {
-                let f = sigmoidValue(s.xp[z + j] + s.hp[z + j])
-                let o = sigmoidValue(s.xp[z + h + j] + s.hp[z + h + j])
-                let g = Float.tanh(s.xp[z + 2 * h + j] + s.hp[z + 2 * h + j])
-                s.acts[z + j] = f
-                s.acts[z + h + j] = o
-                s.acts[z + 2 * h + j] = g
-                let c = s.cPrev[r + j] * f + g * (1 - f)
-                let tc = Float.tanh(c)
+                let f = a[j]
+                let c = s.cPrev[r + j] * f + a[2 * h + j] * (1 - f)
                 s.c[r + j] = c
-                s.aux[r + j] = tc
-                s.h[r + j] = tc * o
+                s.aux[r + j] = c
             }
+            VectorMath.tanh(s.aux + r, count: h)
+            for j in 0..<h { s.h[r + j] = s.aux[r + j] * a[h + j] }
         }
     }
 

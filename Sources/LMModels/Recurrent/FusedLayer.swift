@@ -20,6 +20,8 @@ final class LayerTape {
     // Backward scratch.
     let dxp: FloatBuffer, dhp: FloatBuffer
     let dh: FloatBuffer, dhRec: FloatBuffer, dc: FloatBuffer  // [B, H]
+    /// One-hot input only: W_ih transposed to [V, G·H] (forward), then ∂L/∂W_ih transposed (backward).
+    var transposed = FloatBuffer(0)
 
     init(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, oneHot: Bool) {
         self.cell = cell
@@ -70,11 +72,18 @@ final class LayerTape {
             bih.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
                 if oneHot {
-                    // x·W_ihᵀ for a one-hot x is column `id` of W_ih: gather it, plus the bias.
+                    // x·W_ihᵀ for a one-hot x is column `id` of W_ih: gather it, plus the bias. The
+                    // columns are strided in W_ih [G·H, V], so transpose it once per window and
+                    // gather contiguous rows.
                     let v = inputSize
+                    transposed = FloatBuffer.reuse(transposed, v * g)
+                    let wT = transposed.p
+                    for k in 0..<g {
+                        for j in 0..<v { wT[j * g + k] = w[k * v + j] }
+                    }
                     for (r, id) in ids.enumerated() {
-                        let row = xp.p + r * g
-                        for k in 0..<g { row[k] = w[k * v + id] + b[k] }
+                        let row = xp.p + r * g, src = wT + id * g
+                        for k in 0..<g { row[k] = src[k] + b[k] }
                     }
                 } else {
                     fillRows(xp.p, rows: tb, cols: g, with: b)
@@ -91,14 +100,19 @@ final class LayerTape {
                     fillRows(s.hp, rows: batch, cols: g, with: b)
                     BLAS.sgemm(transB: true, m: batch, n: g, k: hidden, a: s.hPrev, lda: hidden,
                                b: w, ldb: hidden, beta: 1, c: s.hp, ldc: g)
-                    switch cell {
-                    case .rnn: RNNKernel.forward(s)
-                    case .lstm: LSTMKernel.forward(s)
-                    case .coupledLSTM: CoupledLSTMKernel.forward(s)
-                    case .gru: GRUKernel.forward(s)
-                    }
+                    runCell(s)
                 }
             }
+        }
+    }
+
+    /// The cell's forward kernel on one step.
+    func runCell(_ s: StepBuffers) {
+        switch cell {
+        case .rnn: RNNKernel.forward(s)
+        case .lstm: LSTMKernel.forward(s)
+        case .coupledLSTM: CoupledLSTMKernel.forward(s)
+        case .gru: GRUKernel.forward(s)
         }
     }
 
@@ -136,10 +150,18 @@ final class LayerTape {
         addColumnSums(dhp.p, rows: tb, cols: g, into: grads.bhh.p)
         addColumnSums(dxp.p, rows: tb, cols: g, into: grads.bih.p)
         if oneHot {
+            // Rows of ∂L/∂xp summed per symbol into [V, G·H] (contiguous), then added transposed.
             let v = inputSize
+            transposed = FloatBuffer.reuse(transposed, v * g)
+            transposed.zero()
+            let gT = transposed.p
             for (r, id) in ids.enumerated() {
-                let row = dxp.p + r * g
-                for k in 0..<g { grads.wih.p[k * v + id] += row[k] }
+                let row = dxp.p + r * g, dst = gT + id * g
+                for k in 0..<g { dst[k] += row[k] }
+            }
+            for k in 0..<g {
+                let out = grads.wih.p + k * v
+                for j in 0..<v { out[j] += gT[j * g + k] }
             }
         } else {
             BLAS.sgemm(transA: true, m: g, n: inputSize, k: tb, a: dxp.p, lda: g, b: input.p, ldb: inputSize,

@@ -7,17 +7,18 @@ import LMCore
 ///     h = (1 − z)⊙n + z⊙h_prev
 /// Because r multiplies the hidden projection of n, the two projections get different gradients.
 enum GRUKernel {
+    /// σ for r and z over their blocks, then n's pre-activation and tanh, with `VectorMath`.
     static func forward(_ s: StepBuffers) {
         let h = s.hidden, g3 = 3 * h
         for b in 0..<s.batch {
             let z0 = b * g3, row = b * h
+            let a = s.acts + z0, xp = s.xp + z0, hp = s.hp + z0
+            for k in 0..<(2 * h) { a[k] = xp[k] + hp[k] }
+            VectorMath.sigmoid(a, count: 2 * h)  // r, z
+            for j in 0..<h { a[2 * h + j] = xp[2 * h + j] + a[j] * hp[2 * h + j] }
+            VectorMath.tanh(a + 2 * h, count: h)  // n
             for j in 0..<h {
-                let r = sigmoidValue(s.xp[z0 + j] + s.hp[z0 + j])
-                let z = sigmoidValue(s.xp[z0 + h + j] + s.hp[z0 + h + j])
-                let n = Float.tanh(s.xp[z0 + 2 * h + j] + r * s.hp[z0 + 2 * h + j])
-                s.acts[z0 + j] = r
-                s.acts[z0 + h + j] = z
-                s.acts[z0 + 2 * h + j] = n
+                let z = a[h + j], n = a[2 * h + j]
                 s.h[row + j] = (1 - z) * n + z * s.hPrev[row + j]
             }
         }

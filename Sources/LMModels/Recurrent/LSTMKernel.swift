@@ -6,44 +6,64 @@ import LMCore
 ///     i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)      z = xp + hp
 ///     c = f⊙c_prev + i⊙g        h = o⊙tanh(c)
 enum LSTMKernel {
+    /// Pre-activations first (xp + hp into `acts`), then σ and tanh over whole gate blocks with
+    /// `VectorMath`, then the cell update: the nonlinearities run eight lanes at a time.
     static func forward(_ s: StepBuffers) {
         let h = s.hidden, g4 = 4 * h
+        let n = s.batch * g4
+        for k in 0..<n { s.acts[k] = s.xp[k] + s.hp[k] }
         for b in 0..<s.batch {
-            let z = b * g4, r = b * h
+            let a = s.acts + b * g4, r = b * h
+            VectorMath.sigmoid(a, count: 2 * h)  // i, f
+            VectorMath.tanh(a + 2 * h, count: h)  // g
+            VectorMath.sigmoid(a + 3 * h, count: h)  // o
             for j in 0..<h {
-                let i = sigmoidValue(s.xp[z + j] + s.hp[z + j])
-                let f = sigmoidValue(s.xp[z + h + j] + s.hp[z + h + j])
-                let g = Float.tanh(s.xp[z + 2 * h + j] + s.hp[z + 2 * h + j])
-                let o = sigmoidValue(s.xp[z + 3 * h + j] + s.hp[z + 3 * h + j])
-                s.acts[z + j] = i
-                s.acts[z + h + j] = f
-                s.acts[z + 2 * h + j] = g
-                s.acts[z + 3 * h + j] = o
-                let c = f * s.cPrev[r + j] + i * g
-                let tc = Float.tanh(c)
+                let c = a[h + j] * s.cPrev[r + j] + a[j] * a[2 * h + j]
                 s.c[r + j] = c
-                s.aux[r + j] = tc
-                s.h[r + j] = o * tc
+                s.aux[r + j] = c
             }
+            VectorMath.tanh(s.aux + r, count: h)
+            for j in 0..<h { s.h[r + j] = a[3 * h + j] * s.aux[r + j] }
         }
     }
 
     ///     dc += dh⊙o⊙(1 − tanh²c);  do = dh⊙tanh c;  di = dc⊙g;  dg = dc⊙i;  df = dc⊙c_prev
     ///     dc_prev = dc⊙f;  dz = d(gate)⊙σ′ or ⊙tanh′
+    ///
+    /// Eight lanes at a time with `VectorMath.load`/`store` (the pointers may alias as far as the
+    /// compiler knows, so it would not vectorise the scalar loop); the tail runs the same arithmetic
+    /// one lane at a time, so the result does not depend on where the tail starts.
     static func backward(_ s: StepBuffers, _ d: StepGradients) {
         let h = s.hidden, g4 = 4 * h
+        typealias V = VectorMath.V
         for b in 0..<s.batch {
-            let z = b * g4, r = b * h
-            for j in 0..<h {
-                let i = s.acts[z + j], f = s.acts[z + h + j], g = s.acts[z + 2 * h + j], o = s.acts[z + 3 * h + j]
-                let tc = s.aux[r + j], dh = d.dh[r + j]
-                let dc = d.dc[r + j] + dh * o * (1 - tc * tc)
-                d.dxp[z + j] = dc * g * i * (1 - i)
-                d.dxp[z + h + j] = dc * s.cPrev[r + j] * f * (1 - f)
-                d.dxp[z + 2 * h + j] = dc * i * (1 - g * g)
-                d.dxp[z + 3 * h + j] = dh * tc * o * (1 - o)
-                d.dc[r + j] = dc * f
+            let a = s.acts + b * g4, dz = d.dxp + b * g4, r = b * h
+            let aux = s.aux + r, dhp = d.dh + r, dcp = d.dc + r, cPrev = s.cPrev + r
+            var j = 0
+            while j + 8 <= h {
+                let i = VectorMath.load(a + j), f = VectorMath.load(a + h + j)
+                let g = VectorMath.load(a + 2 * h + j), o = VectorMath.load(a + 3 * h + j)
+                let tc = VectorMath.load(aux + j), dh = VectorMath.load(dhp + j)
+                let dc = VectorMath.load(dcp + j) + dh * o * (1 - tc * tc)
+                VectorMath.store(dc * g * i * (1 - i), dz + j)
+                VectorMath.store(dc * VectorMath.load(cPrev + j) * f * (1 - f), dz + h + j)
+                VectorMath.store(dc * i * (1 - g * g), dz + 2 * h + j)
+                VectorMath.store(dh * tc * o * (1 - o), dz + 3 * h + j)
+                VectorMath.store(dc * f, dcp + j)
+                VectorMath.store(V(repeating: 0), d.dhPrev + r + j)
+                j += 8
+            }
+            while j < h {
+                let i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j]
+                let tc = aux[j], dh = dhp[j]
+                let dc = dcp[j] + dh * o * (1 - tc * tc)
+                dz[j] = dc * g * i * (1 - i)
+                dz[h + j] = dc * cPrev[j] * f * (1 - f)
+                dz[2 * h + j] = dc * i * (1 - g * g)
+                dz[3 * h + j] = dh * tc * o * (1 - o)
+                dcp[j] = dc * f
                 d.dhPrev[r + j] = 0
+                j += 1
             }
         }
     }

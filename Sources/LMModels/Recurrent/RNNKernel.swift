@@ -2,13 +2,12 @@ import RealModule
 
 /// The vanilla tanh RNN step: h = tanh(xp + hp), and its backward dz = dh ⊙ (1 − h²).
 enum RNNKernel {
+    /// tanh over the whole [B, H] block at once with `VectorMath`.
     static func forward(_ s: StepBuffers) {
         let n = s.batch * s.hidden
-        for i in 0..<n {
-            let a = Float.tanh(s.xp[i] + s.hp[i])
-            s.acts[i] = a
-            s.h[i] = a
-        }
+        for i in 0..<n { s.acts[i] = s.xp[i] + s.hp[i] }
+        VectorMath.tanh(s.acts, count: n)
+        s.h.update(from: s.acts, count: n)
     }
 
     static func backward(_ s: StepBuffers, _ d: StepGradients) {

@@ -91,12 +91,10 @@ final class WindowShard {
             let row = logits.p + r * v
             var m = -Float.infinity
             for j in 0..<v { m = Swift.max(m, row[j]) }
+            for j in 0..<v { row[j] -= m }
+            VectorMath.exp(row, count: v)
             var s: Float = 0
-            for j in 0..<v {
-                let e = Float.exp(row[j] - m)
-                row[j] = e
-                s += e
-            }
+            for j in 0..<v { s += row[j] }
             let t = targets[r]
             loss -= Double(Float.log(row[t] / s))
             if train {

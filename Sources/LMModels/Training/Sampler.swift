@@ -1,3 +1,4 @@
+import CBLAS
 import LMCore
 import RealModule
 
@@ -22,13 +23,20 @@ public struct SampleSettings: Sendable, Equatable {
     }
 }
 
-/// Runs a model one character at a time with batch 1, without building a graph: the fused layer
+/// Runs a model one character at a time with batch 1, without building a graph: the fused cell
 /// kernels with one step, so a character costs a few matrix-vector products.
+///
+/// Batch 1 is where per-call overhead shows, so a character allocates nothing: the products are
+/// `cblas_sgemv` (an sgemm with m = 1 repacks the whole weight matrix on every call; that was 70% of
+/// sampling's time), the weights are looked up once, and the state lives in the tapes' slot 0 (slot 1
+/// receives the new state, which is copied back after each layer).
 public final class StepRunner {
     let model: RecurrentModel
     var tapes: [LayerTape]
-    public var state: RecurrentState
     var logits: [Float]
+    /// Per layer W_ih, W_hh, b_ih, b_hh, then the decoder's weight and bias, fetched once.
+    let layerWeights: [(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor)]
+    let decoderWeight: Tensor, decoderBias: Tensor
 
     public init(_ model: RecurrentModel) {
         self.model = model
@@ -37,8 +45,41 @@ public final class StepRunner {
             LayerTape(cell: c.cell, steps: 1, batch: 1, hidden: c.hidden, inputSize: c.inputSize(layer: l),
                       oneHot: l == 0 && c.embed == 0)
         }
-        state = RecurrentState(config: c, batch: 1)
+        layerWeights = (0..<c.layers).map { l in (model.weightIH(l), model.weightHH(l), model.biasIH(l), model.biasHH(l)) }
+        decoderWeight = model.decoderWeight
+        decoderBias = model.decoderBias
         logits = [Float](repeating: 0, count: c.vocabSize)
+        // sgemv is called directly: make sure OpenBLAS has had lmsh's one-thread setting first (a
+        // threaded sgemv per character spends its time waking threads).
+        _ = BLAS.threads
+    }
+
+    /// The carried state (h and, for LSTMs, c per layer), read from and written to the tapes.
+    public var state: RecurrentState {
+        get {
+            let c = model.config
+            var s = RecurrentState(config: c, batch: 1)
+            for l in 0..<c.layers {
+                s.h[l] = tapes[l].hs.array(offset: 0, count: c.hidden)
+                if c.cell.hasCell { s.c[l] = tapes[l].cs.array(offset: 0, count: c.hidden) }
+            }
+            return s
+        }
+        set {
+            let c = model.config
+            for l in 0..<c.layers {
+                if newValue.h.count > l { tapes[l].hs.copy(from: newValue.h[l]) }
+                if c.cell.hasCell && newValue.c.count > l { tapes[l].cs.copy(from: newValue.c[l]) }
+            }
+        }
+    }
+
+    /// Back to the zero state, keeping the buffers.
+    public func reset() {
+        for t in tapes {
+            t.hs.zero()
+            t.cs.zero()
+        }
     }
 
     /// Feeds one symbol; returns the logits of the next one.
@@ -46,27 +87,52 @@ public final class StepRunner {
     public func feed(_ id: Int) throws -> [Float] {
         let c = model.config
         guard id >= 0 && id < c.vocabSize else { throw ModelError("sample: symbol id \(id) is outside the vocabulary") }
-        if let encoder = model.encoder {
-            for j in 0..<c.embed { tapes[0].input.p[j] = encoder.data[id * c.embed + j] }
-        } else {
-            tapes[0].ids = [id]
-        }
+        let h = c.hidden, g = c.cell.gates * h
         for l in 0..<c.layers {
-            let tape = tapes[l]
-            tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
-                         h0: state.h[l], c0: c.cell.hasCell ? state.c[l] : [])
-            state.h[l] = tape.finalH
-            if c.cell.hasCell { state.c[l] = tape.finalC }
-            if l + 1 < c.layers { tapes[l + 1].input.p.update(from: tape.outputs, count: c.hidden) }
+            let tape = tapes[l], w = layerWeights[l], s = tape.step(0)
+            let inSize = c.inputSize(layer: l)
+            // The input: a one-hot id, an embedding row, or the layer below's new h.
+            var input: UnsafePointer<Float>? = nil
+            if l > 0 {
+                input = UnsafePointer(tapes[l - 1].hs.p)
+            } else if let encoder = model.encoder {
+                encoder.data.withUnsafeBufferPointer { e in
+                    if let e = e.baseAddress { tape.input.p.update(from: e + id * inSize, count: inSize) }
+                }
+                input = UnsafePointer(tape.input.p)
+            }
+            w.wih.data.withUnsafeBufferPointer { wih in
+                w.bih.data.withUnsafeBufferPointer { bih in
+                    guard let wih = wih.baseAddress, let bih = bih.baseAddress else { return }
+                    if let input {
+                        s.xp.update(from: bih, count: g)
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(g), Int32(inSize), 1, wih, Int32(inSize),
+                                    input, 1, 1, s.xp, 1)
+                    } else {
+                        for k in 0..<g { s.xp[k] = wih[k * inSize + id] + bih[k] }
+                    }
+                }
+            }
+            w.whh.data.withUnsafeBufferPointer { whh in
+                w.bhh.data.withUnsafeBufferPointer { bhh in
+                    guard let whh = whh.baseAddress, let bhh = bhh.baseAddress else { return }
+                    s.hp.update(from: bhh, count: g)
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(g), Int32(h), 1, whh, Int32(h), s.hPrev, 1, 1, s.hp, 1)
+                }
+            }
+            tape.runCell(s)
+            // The new state becomes slot 0, where the next character (and the layer above) reads it.
+            s.hPrev.update(from: s.h, count: h)
+            if c.cell.hasCell { s.cPrev.update(from: s.c, count: h) }
         }
-        let top = tapes[c.layers - 1].outputs, h = c.hidden
-        model.decoderWeight.data.withUnsafeBufferPointer { w in
-            model.decoderBias.data.withUnsafeBufferPointer { b in
+        let top = UnsafePointer(tapes[c.layers - 1].hs.p), v = c.vocabSize
+        decoderWeight.data.withUnsafeBufferPointer { w in
+            decoderBias.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
                 logits.withUnsafeMutableBufferPointer { out in
                     guard let out = out.baseAddress else { return }
-                    out.update(from: b, count: c.vocabSize)
-                    BLAS.sgemm(transB: true, m: 1, n: c.vocabSize, k: h, a: top, lda: h, b: w, ldb: h, beta: 1, c: out, ldc: c.vocabSize)
+                    out.update(from: b, count: v)
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(v), Int32(h), 1, w, Int32(h), top, 1, 1, out, 1)
                 }
             }
         }

@@ -66,6 +66,13 @@ public final class Trainer {
     public internal(set) var lossHistory: [Float] = []
     public internal(set) var lastStats: GradientStats?
     let window = FusedWindow()
+    var snapshot = StepSnapshot()
+
+    /// Shards (cores) the fused path splits a window's streams into; `FusedWindow.defaultThreads` at first.
+    public var threads: Int {
+        get { window.threads }
+        set { window.threads = Swift.max(1, newValue) }
+    }
 
     public init(model: RecurrentModel, splits: CorpusSplits, settings: TrainSettings = TrainSettings()) throws {
         try settings.validate()
@@ -130,12 +137,10 @@ public final class Trainer {
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(what) is not finite (NaN or Inf); the parameters are those after step \(stepCount)")
         }
         // Keep the last good state: an update can still overflow (a huge lr), and then we put it back.
-        let saved = model.parameters.tensors.map(\.data)
-        let savedOptimizer = (optimizer.first, optimizer.second, optimizer.steps)
+        snapshot.take(model.parameters.tensors, optimizer)
         optimizer.step(model.parameters, lr: lr)
         if let bad = model.parameters.entries.first(where: { $0.tensor.data.contains { !$0.isFinite } }) {
-            for (t, d) in zip(model.parameters.tensors, saved) { t.data = d }
-            try optimizer.restore(first: savedOptimizer.0, second: savedOptimizer.1, steps: savedOptimizer.2)
+            try snapshot.restore(model.parameters.tensors, optimizer)
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(bad.name) became non-finite after the update; the parameters are those after step \(stepCount)")
         }
         state = r.finalState

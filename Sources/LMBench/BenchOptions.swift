@@ -1,0 +1,103 @@
+import LMModels
+
+/// The flags of `lmsh bench`, named as in the reference script (`../shared/bench/torch_charlstm.py`)
+/// so that one command line means the same configuration to both.
+public struct BenchOptions: Sendable, Equatable {
+    public enum Mode: String, Sendable {
+        case train, eval, sample, sgemm, standard
+    }
+
+    public var mode = Mode.train
+    public var model = CellKind.lstm
+    public var hidden = 128
+    public var layers = 2
+    public var seq = 50
+    public var batch = 50
+    public var steps = 30
+    public var warmup = 5
+    /// Shards (cores) for the fused path; nil keeps `FusedWindow.defaultThreads`.
+    public var threads: Int?
+    public var lr: Float = 2e-3
+    public var clip: Float = 5
+    public var seed: UInt64 = 1234
+    /// Characters to generate in sample mode.
+    public var sampleLength = 0
+    /// Text file; nil looks for Tiny Shakespeare where `make data` and the reference script put it.
+    public var data: String?
+    /// Print one JSON line (to stdout, or appended to `jsonFile`).
+    public var json = false
+    public var jsonFile: String?
+
+    public init() {}
+
+    public static let usage = """
+        usage: lmsh bench [--model lstm|rnn|gru|coupled] [--hidden H] [--layers L] [--seq T] [--batch B]
+                          [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
+                          [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
+          default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
+          ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
+          --sample N times generating N characters with batch 1, --sgemm measures cblas_sgemm
+          (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`.
+        """
+
+    /// Parses `args` (everything after `bench`); an unknown flag or a bad value is an error naming it.
+    public static func parse(_ args: [String]) throws -> BenchOptions {
+        var o = BenchOptions()
+        var i = 0
+        func value() throws -> String {
+            guard i + 1 < args.count else { throw ModelError("bench: \(args[i]) needs a value\n\(usage)") }
+            i += 1
+            return args[i]
+        }
+        func int(_ range: ClosedRange<Int>) throws -> Int {
+            let flag = args[i], s = try value()
+            guard let n = Int(s), range.contains(n) else {
+                throw ModelError("bench: \(flag) \(s) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return n
+        }
+        func float() throws -> Float {
+            let flag = args[i], s = try value()
+            guard let x = Float(s), x.isFinite, x >= 0 else { throw ModelError("bench: \(flag) \(s) must be a number ≥ 0") }
+            return x
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--model":
+                let s = try value()
+                guard let k = CellKind(rawValue: s) else { throw ModelError("bench: --model \(s) must be lstm, rnn, gru or coupled") }
+                o.model = k
+            case "--hidden": o.hidden = try int(1...16384)
+            case "--layers": o.layers = try int(1...64)
+            case "--seq": o.seq = try int(1...100_000)
+            case "--batch": o.batch = try int(1...100_000)
+            case "--steps": o.steps = try int(1...1_000_000)
+            case "--warmup": o.warmup = try int(0...1_000_000)
+            case "--threads": o.threads = try int(1...256)
+            case "--lr": o.lr = try float()
+            case "--clip": o.clip = try float()
+            case "--seed": o.seed = UInt64(try int(0...Int.max))
+            case "--data": o.data = try value()
+            case "--eval-only": o.mode = .eval
+            case "--sample":
+                o.sampleLength = try int(1...10_000_000)
+                o.mode = .sample
+            case "--sgemm": o.mode = .sgemm
+            case "--standard": o.mode = .standard
+            case "--json":
+                o.json = true
+                if i + 1 < args.count, !args[i + 1].hasPrefix("--") {
+                    i += 1
+                    o.jsonFile = args[i]
+                }
+            case "-h", "--help": throw BenchHelp()
+            default: throw ModelError("bench: unknown argument \(args[i])\n\(usage)")
+            }
+            i += 1
+        }
+        return o
+    }
+}
+
+/// Thrown by `--help`: the caller prints the usage and exits with status 0.
+struct BenchHelp: Error {}

@@ -1,0 +1,92 @@
+import Foundation
+import LMCore
+import Testing
+@testable import LMModels
+
+/// The vectorised exp, σ and tanh of the cell kernels against libm, and the fused path against the
+/// reference path at a hidden size that uses both the eight-lane loop and the tail.
+@Suite("Vectorised nonlinearities")
+struct VectorMathTests {
+    /// Inputs over the range the kernels see, the saturated ends, tiny values and exact zeros.
+    static let inputs: [Float] = {
+        var xs: [Float] = [0, -0.0, 1e-30, -1e-30, 1e-6, -1e-6, 0.624, 0.626, -0.624, -0.626, 87, -87, 88, -88, 89, -89,
+                           200, -200, 1e30, -1e30, .infinity, -.infinity]
+        var rng = RandomSource(seed: 3)
+        for _ in 0..<2000 { xs.append((rng.nextFloat() - 0.5) * 40) }
+        for _ in 0..<500 { xs.append((rng.nextFloat() - 0.5) * 2) }
+        return xs
+    }()
+
+    func check(_ f: (UnsafeMutablePointer<Float>, Int) -> Void, _ exact: (Double) -> Double, relative: Double,
+               absolute: Double, _ what: String) {
+        var ys = VectorMathTests.inputs
+        ys.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            f(base, p.count)
+        }
+        for (x, y) in zip(VectorMathTests.inputs, ys) {
+            let e = exact(Double(x))
+            let err = Swift.abs(Double(y) - e)
+            #expect(err <= Swift.max(relative * Swift.abs(e), absolute), "\(what)(\(x)) = \(y), libm \(e)")
+        }
+    }
+
+    @Test func sigmoidMatchesLibm() {
+        check({ VectorMath.sigmoid($0, count: $1) }, { 1 / (1 + Foundation.exp(-$0)) }, relative: 1e-6, absolute: 1e-37, "σ")
+    }
+
+    @Test func tanhMatchesLibm() {
+        check({ VectorMath.tanh($0, count: $1) }, { Foundation.tanh($0) }, relative: 1e-6, absolute: 1e-37, "tanh")
+    }
+
+    @Test func expMatchesLibmInItsRange() {
+        // exp is clamped to [−87, 88]: beyond, only the saturated ends are promised.
+        var xs = VectorMathTests.inputs.filter { Swift.abs($0) <= 87 }
+        let expected = xs.map { Foundation.exp(Double($0)) }
+        xs.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            VectorMath.exp(base, count: p.count)
+        }
+        for (y, e) in zip(xs, expected) { #expect(Swift.abs(Double(y) - e) <= 2e-6 * e, "exp: \(y), libm \(e)") }
+    }
+
+    @Test func nanPropagates() {
+        var xs: [Float] = Array(repeating: .nan, count: 11)
+        xs.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            VectorMath.tanh(base, count: 5)
+            VectorMath.sigmoid(base + 5, count: 6)
+        }
+        let allNaN = xs.allSatisfy { $0.isNaN }
+        #expect(allNaN)
+    }
+
+    /// Hidden 13: one eight-lane chunk and a tail of five in every kernel.
+    @Test(arguments: CellKind.allCases)
+    func fusedAgreesWithReferenceAtHidden13(_ cell: CellKind) throws {
+        let vocab = 7, steps = 4, batch = 10
+        let config = ModelConfig(cell: cell, vocabSize: vocab, hidden: 13, layers: 2, embed: 0, initialization: .pytorch)
+        var rng = RandomSource(seed: 5)
+        let model = try RecurrentModel(config, rng: &rng)
+        let ids = (0..<(steps * batch)).map { _ in rng.nextInt(below: vocab) }
+        let targets = (0..<(steps * batch)).map { _ in rng.nextInt(below: vocab) }
+        var state = RecurrentState(config: config, batch: batch)
+        for l in 0..<config.layers {
+            state.h[l] = state.h[l].map { _ in rng.nextFloat() - 0.5 }
+            if cell.hasCell { state.c[l] = state.c[l].map { _ in 4 * rng.nextFloat() - 2 } }
+        }
+        let ref = try model.referenceForward(ids: ids, targets: targets, batch: batch, state: state, dropoutMasks: nil)
+        try ref.loss.backward()
+        let refGrads = model.parameters.entries.map { ($0.name, $0.tensor.grad?.data ?? []) }
+        model.parameters.zeroGrads()
+        let fused = try FusedWindow(threads: 2).run(model, ids: ids, targets: targets, batch: batch, state: state, train: true)
+        let refLoss = try ref.loss.item()
+        #expect(Swift.abs(fused.loss - refLoss) < 1e-5)
+        for (name, expected) in refGrads {
+            let got = model.parameters[name]?.grad?.data ?? []
+            var worst: Float = 0
+            for (x, y) in zip(got, expected) { worst = Swift.max(worst, Swift.abs(x - y) / Swift.max(1, Swift.abs(y))) }
+            #expect(got.count == expected.count && worst <= 2e-5, "\(name): max difference \(worst)")
+        }
+    }
+}
