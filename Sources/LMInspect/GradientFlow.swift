@@ -123,3 +123,43 @@ public struct GradientTable: Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 }
+
+extension GradientFlow {
+    /// Several flows over the same text side by side (one column per model and layer) on one shared log
+    /// scale, so that a tanh RNN's vanishing gradient and an LSTM's kept one can be compared row by row.
+    public static func sideBySide(_ flows: [GradientFlow], names: [String], width: Int = 100, maxRows: Int = 30,
+                                  text: [String]? = nil) -> String {
+        var columns: [(name: String, norms: [Double], factor: Double, fall: Int?)] = []
+        for (k, flow) in flows.enumerated() {
+            for l in 0..<flow.norms.count {
+                let name = (k < names.count ? names[k] : "model \(k + 1)") + (flow.norms.count > 1 ? " L\(l + 1)" : "")
+                columns.append((name, flow.norms[l], flow.factorPerStep[l], flow.stepsToThousandth[l]))
+            }
+        }
+        let all = columns.flatMap(\.norms).filter { $0 > 0 && $0.isFinite }
+        guard let hi = all.max(), let lo = all.min(), !columns.isEmpty else { return "(all gradients are zero)" }
+        let top = log10(hi), bottom = Swift.min(log10(lo), top - 1)
+        let n = columns.map(\.norms.count).min() ?? 0
+        let colWidth = Swift.max(12, (width - 16) / columns.count)
+        let barWidth = colWidth - 10
+        var lines: [String] = []
+        for c in columns {
+            let factor = c.factor.isFinite ? String(format: "%.3f", c.factor) : "?"
+            lines.append("\(c.name): × \(factor) per step back; " + (c.fall.map { "falls by 10³ after \($0) steps" } ?? "does not fall by 10³ within the text"))
+        }
+        let stride = Swift.max(1, (n + maxRows - 1) / Swift.max(1, maxRows))
+        lines.append("        " + columns.map { String($0.name.prefix(colWidth - 1)).padding(toLength: colWidth, withPad: " ", startingAt: 0) }.joined())
+        for i in Swift.stride(from: n - 1, through: 0, by: -stride) {
+            var row = String(format: "  n=%4d ", i + 1)
+            for c in columns {
+                let v = c.norms[i]
+                let frac = v > 0 ? (log10(v) - bottom) / (top - bottom) : 0
+                let bar = String(repeating: "█", count: Swift.max(0, Int((frac * Double(barWidth)).rounded())))
+                row += bar.padding(toLength: barWidth, withPad: " ", startingAt: 0) + String(format: " %-8.1e ", v)
+            }
+            if let text, i < text.count { row += text[i].debugDescription }
+            lines.append(row)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import LMCore
+import LMInspect
+import LMModels
+
+/// Builtins that draw numbers (`plot`) and write pictures to files (`export`: HTML pages for cells and
+/// states, SVG for curves, gradient flow and saturation). `export` reads the records the inspection verbs
+/// return, so a script can draw first and save the same picture afterwards.
+extension Builtins {
+    /// A list of numbers or a 1-D tensor as doubles.
+    static func series(_ v: Value, at loc: SourceLocation) throws -> [Double]? {
+        switch v {
+        case .list(let items): return try items.map { try $0.number(at: loc, "a number") }
+        case .tensor(let t) where t.rank <= 1: return t.data.map(Double.init)
+        default: return nil
+        }
+    }
+
+    static func field(_ fields: [(String, Value)], _ name: String) -> Value? { fields.first { $0.0 == name }?.1 }
+
+    static func norms(_ v: Value?) -> [[Double]]? {
+        guard case .tensor(let t)? = v, t.rank == 2 else { return nil }
+        let cols = t.shape[1]
+        return (0..<t.shape[0]).map { r in t.data[(r * cols)..<((r + 1) * cols)].map(Double.init) }
+    }
+
+    /// The file contents for `value` in the format `ext` ("html" or "svg"), or nil when there is no picture
+    /// of that value in that format.
+    static func picture(_ value: Value, ext: String, title: String, text: String?, at loc: SourceLocation) throws -> String? {
+        let scalars = text.map { Array($0.unicodeScalars) }
+        func wrap(_ svg: String) -> String { ext == "svg" ? svg : HTMLPage.page(title: title, body: svg) }
+        switch value {
+        case .record(let fields):
+            if case .tensor(let v)? = field(fields, "values"), case .string(let s)? = field(fields, "text") {
+                let values = v.data.map(Double.init)
+                if ext == "html" { return HTMLPage.coloredText(title: title, scalars: Array(s.unicodeScalars), values: values) }
+                return SVGChart.lines([("cell", values)], title: title, xLabel: "position", yLabel: "activation")
+            }
+            if let rows = norms(field(fields, "norms")) {
+                let isFlow = field(fields, "factor_per_step") != nil
+                return wrap(SVGChart.lines(rows.enumerated().map { ("layer \($0.offset + 1)", $0.element) }, title: title,
+                                           xLabel: isFlow ? "step n" : "step n", yLabel: isFlow ? "‖∂cost_N/∂h_n‖" : "σ_max of the step Jacobian", logY: true))
+            }
+            if case .list(let gates)? = field(fields, "gates") {
+                var groups: [(name: String, points: [(Double, Double)])] = []
+                for g in gates {
+                    guard case .record(let gf) = g, case .tensor(let l)? = field(gf, "left"), case .tensor(let r)? = field(gf, "right"),
+                          case .string(let name)? = field(gf, "gate"), case .number(let layer)? = field(gf, "layer") else { continue }
+                    groups.append(("layer \(Int(layer)) \(name)", zip(l.data, r.data).map { (Double($0), Double($1)) }))
+                }
+                return wrap(SVGChart.scatter(groups, title: title, xLabel: "fraction left-saturated (< 0.1)", yLabel: "fraction right-saturated (> 0.9)"))
+            }
+            return nil
+        case .list(let items) where items.contains(where: { if case .record = $0 { return true } else { return false } }):
+            // gradflow over several models: one series per model and layer.
+            var series: [(name: String, values: [Double])] = []
+            for (k, item) in items.enumerated() {
+                guard case .record(let f) = item, let rows = norms(field(f, "norms")) else { return nil }
+                for (l, row) in rows.enumerated() { series.append(("model \(k + 1)" + (rows.count > 1 ? " layer \(l + 1)" : ""), row)) }
+            }
+            return wrap(SVGChart.lines(series, title: title, xLabel: "step n", yLabel: "‖∂cost_N/∂h_n‖", logY: true))
+        case .tensor(let t) where t.rank == 2:
+            guard ext == "html" else { return nil }
+            return HTMLPage.heatmap(title: title, values: t.data.map(Double.init), steps: t.shape[0], units: t.shape[1], text: scalars)
+        default:
+            guard let ys = try series(value, at: loc) else { return nil }
+            return wrap(SVGChart.lines([("values", ys)], title: title, xLabel: "step", yLabel: "value"))
+        }
+    }
+
+    static let pictureBuiltins: [Builtin] = [
+        Builtin(name: "plot", usage: "plot values title=\"\" height=8",
+                summary: "a line chart of a list of numbers or a 1-D tensor (e.g. `plot m.history`, the loss per training step) with its sparkline",
+                keywords: ["title", "height"], example: "plot [3, 2.5, 2.1, 1.9, 1.8, 1.75]") { interp, a in
+            try a.expectCount(1...1)
+            try a.checkKeywords(["title", "height"])
+            guard let ys = try series(a.positional[0].0, at: a.location(0)) else {
+                throw ShellError("plot takes a list of numbers or a 1-D tensor, got a \(a.positional[0].0.kind)", at: a.location(0), hint: "e.g. plot m.history")
+            }
+            guard !ys.isEmpty else { throw ShellError("nothing to plot: the list is empty", at: a.location(0), hint: "train the model first (train m text)") }
+            let height = try int(a, "height", 8)
+            guard (2...40).contains(height) else { throw ShellError("height must be in 2...40", at: a.keywordLocation("height")) }
+            let title = try str(a, "title", "")
+            interp.write(TerminalPictures.lineChart(ys, title: title.isEmpty ? "\(ys.count) values" : title, width: interp.displayWidth, height: height) + "\n")
+            interp.write("  " + TerminalPictures.sparkline(TerminalPictures.resample(ys, to: Swift.max(8, interp.displayWidth - 4))) + "\n")
+            let finite = ys.filter(\.isFinite)
+            return .record([("count", .number(Double(ys.count))), ("first", .number(ys.first ?? .nan)), ("last", .number(ys.last ?? .nan)),
+                            ("min", .number(finite.min() ?? .nan)), ("max", .number(finite.max() ?? .nan))])
+        },
+        Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\"",
+                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation",
+                keywords: ["title", "text"],
+                example: "export [3, 2.5, 2.1, 1.9] \"loss.svg\" title=\"loss\"") { interp, a in
+            try a.expectCount(2...2)
+            try a.checkKeywords(["title", "text"])
+            let path = try a.positional[1].0.string(at: a.location(1), "a file path ending in .html or .svg")
+            let ext = (path as NSString).pathExtension.lowercased()
+            guard ext == "html" || ext == "svg" else {
+                throw ShellError("export writes .html or .svg files, not \"\(path)\"", at: a.location(1), hint: "end the name with .html or .svg")
+            }
+            let text = try a.keyword("text").map { try $0.string(at: a.keywordLocation("text"), "a text") }
+            let title = try str(a, "title", "lmsh")
+            guard let content = try picture(a.positional[0].0, ext: ext, title: title, text: text, at: a.location(0)) else {
+                throw ShellError("there is no .\(ext) picture of a \(a.positional[0].0.kind) like this one", at: a.location(0),
+                                 hint: "export the result of cell/states as .html, and of plot data, gradflow, jacobians or saturation as .svg")
+            }
+            let url = try interp.resolvePath(path, at: a.location(1))
+            do {
+                try Data(content.utf8).write(to: url, options: .atomic)
+            } catch {
+                throw ShellError("cannot write \(path): \(error.localizedDescription)", at: a.location(1))
+            }
+            interp.write("wrote \(path) (\(content.utf8.count) bytes)\n")
+            return .string(path)
+        },
+    ]
+}
+
+extension Builtins {
+    /// `gradflow [m1, m2] "text"`: each model's flow over the same text, side by side on one log scale;
+    /// returns one record per model, as `gradflow m "text"` does.
+    static func gradflowSideBySide(_ interp: Interpreter, _ items: [Value], _ a: CallArgs) throws -> Value {
+        guard !items.isEmpty else { throw ShellError("gradflow needs at least one model in the list", at: a.location(0)) }
+        var flows: [GradientFlow] = [], names: [String] = [], chars: [String] = []
+        for item in items {
+            guard case .model(let m) = item else {
+                throw ShellError("gradflow takes a model or a list of models, and the list holds a \(item.kind)", at: a.location(0))
+            }
+            let ids = try ids(m, a.positional[1].0, at: a.location(1))
+            flows.append(try engine(a.location) { try GradientFlow.measure(m.model, ids: ids) })
+            let c = m.model.config
+            names.append("\(c.cell == .coupledLSTM ? "coupled" : c.cell.rawValue) \(c.hidden)")
+            if chars.isEmpty { chars = try ids.dropLast().map { try m.vocabulary.decode([$0]) } }
+        }
+        guard Set(flows.map { $0.norms.first?.count ?? 0 }).count == 1 else {
+            throw ShellError("the models read the text into different lengths", at: a.location(1))
+        }
+        let rows = try int(a, "rows", 30)
+        interp.write(GradientFlow.sideBySide(flows, names: names, width: interp.displayWidth, maxRows: rows, text: chars) + "\n")
+        return .list(try flows.map { flow in
+            .record([
+                ("factor_per_step", .list(flow.factorPerStep.map(Value.number))),
+                ("steps_to_thousandth", .list(flow.stepsToThousandth.map { $0.map { .number(Double($0)) } ?? .none })),
+                ("norms", .tensor(try Tensor(shape: [flow.norms.count, flow.norms.first?.count ?? 0], data: flow.norms.flatMap { $0.map(Float.init) }))),
+            ])
+        })
+    }
+}
+
+extension Interpreter {
+    /// Picture settings for an output stream, for front ends that do not import LMInspect: colour from
+    /// `NO_COLOR`, `COLORTERM`, `TERM` and whether the output is a terminal; the width in columns (kept
+    /// within 20...400 so that a bogus size cannot make pictures unreadable).
+    public func configurePictures(environment: [String: String], outputIsTerminal: Bool, columns: Int?) {
+        colorMode = ColorMode.detect(environment: environment, isTerminal: outputIsTerminal)
+        displayWidth = Swift.max(20, Swift.min(400, columns ?? 80))
+    }
+}
+
+extension SessionRecord {
+    /// The session as a static HTML notebook (`:export NAME.html`): cells, their outputs, coloured
+    /// pictures kept.
+    public func notebookHTML(title: String) -> String {
+        HTMLPage.notebook(title: title, cells: cells.map { ($0.source, $0.output) })
+    }
+}
