@@ -1,0 +1,1 @@
+// Empty: the target only carries the header that declares libFuzzer's driver.
