@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHARED_DATA := ../shared/data
 SHAKESPEARE_URL := https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
 
-.PHONY: run test build release bench data deps clean
+.PHONY: run test build release bench data link-data deps clean fuzz
 
 ## Install libedit-dev, libopenblas-dev and pkg-config when pkg-config cannot find them (and tmux, which
 ## the interactive tests drive lmsh in).
@@ -24,17 +24,34 @@ release: deps
 	$(SWIFT) build -c release
 
 ## Start the interactive shell.
-run: release
+run: release link-data
 	@.build/release/lmsh $(ARGS)
 
-## Build and run every test.
-test: deps
+## Build and run every test. The end-to-end tests (examples in quick mode, README blocks, faults) run the
+## release binary, as a user does; the unit tests run in the debug build.
+test: deps link-data
+	$(SWIFT) build -c release --product lmsh
 	$(SWIFT) build --build-tests
-	timeout 1500 $(SWIFT) test --skip-build
+	LMSH_BINARY=$(CURDIR)/.build/release/lmsh timeout 1500 $(SWIFT) test --skip-build
 
 ## Benchmarks (release build).
+## The standard set of issue 6 ((a)-(e) and the sgemm limit); `bench/compare.sh` runs them beside PyTorch.
 bench: release
-	.build/release/lmsh-bench
+	.build/release/lmsh bench --standard
+
+## libFuzzer on the lexer, parser and evaluator (Linux only): the separate package in fuzz/ builds with
+## -sanitize=fuzzer (linked with lld: gold fails on it) and runs for FUZZ_SECONDS on fuzz/corpus (seeded with
+## the example scripts; new inputs are added there), going on after a crash. Crash reproducers go to
+## fuzz/artifacts/ and make the target fail; copy each to fuzz/regressions/ with its fix, and the property
+## test replays it on every `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+fuzz: deps
+	cd fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld --product lmsh-fuzz
+	@mkdir -p fuzz/corpus fuzz/artifacts
+	SWIFT_BACKTRACE=enable=no .build-fuzz/release/lmsh-fuzz fuzz/corpus -fork=$(FUZZ_JOBS) -ignore_crashes=1 -ignore_timeouts=1 \
+		-max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=3072 -max_len=2048 -artifact_prefix=fuzz/artifacts/ -print_final_stats=1
+	@if ls fuzz/artifacts/crash-* fuzz/artifacts/timeout-* >/dev/null 2>&1; then echo "lmsh-fuzz: reproducers in fuzz/artifacts/"; ls fuzz/artifacts; exit 1; fi
 
 ## Corpora under data/ (git-ignored): linked from ../shared/data when present, else downloaded.
 data:
@@ -46,6 +63,13 @@ data:
 		curl -fsSL -o data/tinyshakespeare.txt "$(SHAKESPEARE_URL)" && echo "downloaded data/tinyshakespeare.txt"; \
 	fi
 	@ls -l data/
+
+## Links ../shared/data/*.txt into data/ when that folder exists (never downloads, never fails): the
+## examples and the shipped session read data/tinyshakespeare.txt and data/linux.txt.
+link-data:
+	@if [ -d "$(SHARED_DATA)" ]; then mkdir -p data; \
+		for f in $(SHARED_DATA)/*.txt; do [ -e "data/$$(basename "$$f")" ] || ln -s "$$(cd "$$(dirname "$$f")" && pwd)/$$(basename "$$f")" data/; done; \
+	fi
 
 clean:
 	rm -rf .build

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "lmsh", targets: ["lmsh"]),
         .library(name: "LMCore", targets: ["LMCore"]),
         .library(name: "LMModels", targets: ["LMModels"]),
+        .library(name: "LMShell", targets: ["LMShell"]),  // also for the fuzzer package in fuzz/
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -44,13 +45,18 @@ let package = Package(
         .executableTarget(
             name: "lmsh",
             dependencies: [
-                "LMCore", "LMModels", "LMShell", "CEditLine",
+                "LMCore", "LMModels", "LMShell", "LMBench", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // Micro-benchmarks run by `make bench` (release build).
+        // `lmsh bench`: training, evaluation and sampling throughput with the reference script's flags.
+        .target(
+            name: "LMBench", dependencies: ["LMCore", "LMModels", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+
+        // Micro-benchmarks and helpers (matmul, shakespeare, interop-export; `run` is `lmsh bench`).
         .executableTarget(
-            name: "lmsh-bench", dependencies: ["LMCore", "LMModels", "CBLAS"],
+            name: "lmsh-bench", dependencies: ["LMCore", "LMModels", "LMBench", "CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),

@@ -3,7 +3,17 @@ public enum Shape {
     /// The largest number of elements one tensor may hold. A size above it is an error raised before any
     /// allocation (so a typo such as `zeros(100000, 100000)` does not take the machine down). 2^31 floats
     /// is 8 GiB; lower it for tests or small machines with `Shape.elementBudget = …` at start-up.
-    nonisolated(unsafe) public static var elementBudget = 1 << 31
+    public static var elementBudget: Int {
+        get { Swift.min(processElementBudget, scopedElementBudget ?? .max) }
+        set { processElementBudget = newValue }
+    }
+
+    /// The budget set for the whole process.
+    nonisolated(unsafe) static var processElementBudget = 1 << 31
+
+    /// A lower budget for the current task only (`Shape.$scopedElementBudget.withValue(n) { … }`): the shell
+    /// runs each cell under its own limit without changing it for other tasks, threads or tests.
+    @TaskLocal public static var scopedElementBudget: Int?
 
     /// Number of elements of `shape`, checking that no size is negative and that the product neither
     /// overflows nor exceeds `elementBudget`.

@@ -60,7 +60,7 @@ public struct Batcher: Sendable {
         let n = part.count
         guard n > 0 else { throw CorpusError("batcher: the \(part.name) split is empty") }
         var b = batch, s = seq
-        while b * s > n {
+        while b.multipliedReportingOverflow(by: s).overflow || b * s > n {
             if b >= s { b = max(1, b / 2) } else { s = max(1, s / 2) }
         }
         var warnings: [String] = []

@@ -16,7 +16,7 @@ import Foundation
 /// Offsets (`cursor` and the returned `start`) count Unicode scalars, as libedit's wide-character
 /// positions do. Each candidate replaces the text from `start` to the cursor.
 public enum Completion {
-    public static let metaCommands = [":help", ":vars", ":history", ":time", ":save", ":reset", ":load", ":quit"]
+    public static let metaCommands = [":help", ":vars", ":history", ":time", ":save", ":export", ":reset", ":load", ":replay", ":quit"]
 
     public static func candidates(line: String, cursor: Int, interpreter: Interpreter) -> (start: Int, candidates: [String]) {
         let s = Array(line.unicodeScalars.prefix(max(0, cursor)))
@@ -143,7 +143,7 @@ public enum Completion {
             switch command {
             case ":help":
                 return (a, Interpreter.builtinNames.filter { $0.hasPrefix(typed) })
-            case ":load":
+            case ":load", ":replay":
                 return (a, paths(typed, interpreter: interpreter))
             default:
                 return (s.count, [])

@@ -8,7 +8,7 @@ extension Builtins {
         switch v {
         case .string(let s): return try engine(loc) { try m.vocabulary.encode(s).map(Int.init) }
         case .tensor(let t): return try t.data.map { x in
-            guard x >= 0, x == x.rounded(), Int(x) < m.vocabulary.count else {
+            guard x >= 0, x == x.rounded(), x < Float(m.vocabulary.count) else {  // before Int(x), which traps on 1e30
                 throw ShellError("\(Value.format(Double(x))) is not a symbol id of this model", at: loc)
             }
             return Int(x)
@@ -54,9 +54,10 @@ extension Builtins {
             target.data = source.data
             return .none
         },
-        Builtin(name: "gradflow", usage: "gradflow m \"text\" rows=30", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer: bars on a log scale, the decay per step and when it has fallen by 10³",
+        Builtin(name: "gradflow", usage: "gradflow m \"text\" rows=30", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer: bars on a log scale, the decay per step and when it has fallen by 10³; a list of models [m1, m2] draws them side by side",
                 keywords: ["rows"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the cat sat on the mat. the dog ate the hat.\"") { interp, a in
             try a.expectCount(2...2)
+            if case .list(let items) = a.positional[0].0 { return try gradflowSideBySide(interp, items, a) }
             let m = try modelArg(a, 0)
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
             let rows = try int(a, "rows", 30)

@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import LMInspect
 import LMModels
 
 /// Runs cells of the language. It holds the variables, talks to the outside only through the
@@ -25,9 +26,23 @@ public final class Interpreter {
     /// During a replay: given a model about to be trained and its trainer, restores the recorded
     /// result instead of training (returns the value the cell gives), or nil to train for real.
     public var trainingOverride: ((ModelValue, Trainer) throws -> Value?)?
+    /// When set, every `train` runs at most this many steps (`LMSH_STEP_CAP`: the README's commands
+    /// are run by a test this way, and a quick look at a long script needs no editing).
+    public var stepCap: Int?
     /// Depth limit for user functions calling each other.
     public var maxCallDepth = 200
+    /// How pictures (`states`, `cell`, `plot`, …) may use colour; the executable sets it from NO_COLOR,
+    /// COLORTERM and whether output is a terminal. Plain by default, so scripts and tests see numbers.
+    public var colorMode: ColorMode = .none
+    /// Columns pictures may use (the terminal's width when there is one).
+    public var displayWidth = 80
     var callDepth = 0
+    /// What one cell may use (tensor size, evaluation steps, training steps, sample length).
+    public var limits = Limits.fromEnvironment()
+    /// Expression nodes evaluated in the running cell (against `limits.evaluations`).
+    var evaluations = 0
+    /// The lowest stack address `eval` may reach in the running cell (see `StackGuard`).
+    var stackFloor: UInt = 0
 
     public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         self.baseDirectory = baseDirectory
@@ -44,6 +59,13 @@ public final class Interpreter {
     public func run(_ cell: String) throws -> CellResult {
         guard let statement = try Parser.parse(cell) else { return CellResult(value: nil, statement: nil) }
         cellCount += 1
+        evaluations = 0
+        callDepth = 0
+        stackFloor = StackGuard.floor()
+        return try limits.scoped { try execute(statement) }
+    }
+
+    func execute(_ statement: Statement) throws -> CellResult {
         switch statement {
         case .assign(let name, let expr, let loc):
             guard Builtins.table[name] == nil else {
@@ -74,6 +96,7 @@ public final class Interpreter {
     // MARK: - Expressions
 
     func eval(_ e: Expr) throws -> Value {
+        try countEvaluation(at: e.location)
         switch e {
         case .number(let x, _): return .number(x)
         case .string(let s, _): return .string(s)
@@ -178,7 +201,14 @@ public final class Interpreter {
             callDepth -= 1
             for (k, v) in saved { variables[k] = v }
         }
-        return try eval(fn.body)
+        do {
+            return try eval(fn.body)
+        } catch var e as ShellError where callDepth == 1 {
+            // The body's positions belong to the cell that defined it: point at the call in this cell.
+            e.message = "in '\(fn.name)': \(e.message)"
+            e.location = loc
+            throw e
+        }
     }
 
     /// Calls any callable value with positional values (for scan and gradcheck).
@@ -187,6 +217,10 @@ public final class Interpreter {
         a.positional = values.map { ($0, loc) }
         return try apply(f, a, name: name, at: loc)
     }
+
+    /// When true, a cell may only name files inside `baseDirectory` (no absolute paths, no `~`, no `..`):
+    /// for the fuzzer and the property tests, which run cells nobody typed.
+    public var confinePaths = false
 
     /// More folders to look in when a relative path does not exist under `baseDirectory` (a replayed
     /// session looks beside its file first, then in the folder lmsh was started from).

@@ -13,8 +13,17 @@
 public enum Lexer {
     public static let keywords: Set<String> = ["true", "false", "none", "def"]
 
+    /// The longest cell the lexer reads, in UTF-8 bytes: a longer one (a pasted file, a huge literal) is an
+    /// error before it is copied.
+    public static let maxCellBytes = 1 << 20
+
     /// The tokens of `source`, ending with an `end` token located just after the last token.
     public static func tokenize(_ source: String) throws -> [Token] {
+        let bytes = source.utf8.count
+        guard bytes <= maxCellBytes else {
+            throw ShellError("the cell is \(bytes) bytes, over the limit of \(maxCellBytes)", at: SourceLocation(line: 1, column: 1),
+                             hint: "keep long text in a file and load it with corpus(\"file.txt\")")
+        }
         var state = LexerState(source)
         return try state.run()
     }

@@ -56,7 +56,7 @@ enum Members {
             switch name {
             case "parameters": return .list(m.model.parameters.names.map(Value.string))
             case "steps": return .number(Double(m.trainer?.stepCount ?? 0))
-            case "loss_history": return .list((m.trainer?.lossHistory ?? []).map { .number(Double($0)) })
+            case "loss_history", "history": return .list((m.trainer?.lossHistory ?? []).map { .number(Double($0)) })
             case "cell": return .string(c.cell.rawValue)
             case "hidden": return .number(Double(c.hidden))
             case "layers": return .number(Double(c.layers))

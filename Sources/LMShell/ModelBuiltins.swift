@@ -101,6 +101,7 @@ extension Builtins {
         s.seed = UInt64(seed)
         if let t = m.trainer, m.trainerCorpus == ObjectIdentifier(c), t.settings == s { return t }
         let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
+        try Limits.checkWindow(m.model.config, batch: t.batcher.batch, seq: t.batcher.seq, op: "train", at: a.location)
         m.trainer = t
         m.trainerCorpus = ObjectIdentifier(c)
         return t
@@ -124,7 +125,7 @@ extension Builtins {
                 throw ShellError("layout must be \"charrnn\" or \"contiguous\"", at: a.keywordLocation("layout"))
             }
             spec.layout = l
-            let url = interp.resolve(path)
+            let url = try interp.resolvePath(path, at: a.location(0))
             let corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
             let splits = try engine(a.location) { try CorpusSplits(corpus, spec) }
             for w in splits.warnings { interp.write("warning: \(w)\n") }
@@ -155,8 +156,9 @@ extension Builtins {
                 summary: "trains with truncated BPTT; Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
-            let steps = try int(a, "steps", 1000)
-            guard (0...10_000_000).contains(steps) else { throw ShellError("steps must be in 0...10000000", at: a.keywordLocation("steps")) }
+            var steps = try int(a, "steps", 1000)
+            try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
+            if let cap = interp.stepCap { steps = Swift.min(steps, cap) }
             let t = try trainer(m, c, a)
             interp.trainedModels[ObjectIdentifier(m)] = m
             if let restored = try interp.trainingOverride?(m, t) { return restored }
@@ -196,6 +198,21 @@ extension Builtins {
                 ("grad_ratio", .number(Double(r.stats.ratio))), ("clipped", .bool(r.stats.clipped)), ("lr", .number(Double(r.lr))),
             ])
         },
+        Builtin(name: "lm_loss", usage: "lm_loss(m, \"text\")",
+                summary: "mean cross-entropy (nats/char) of predicting each next character of a text from the zero state, on the reference path: backward() fills the model's .grad",
+                keywords: [], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=8)\nl = lm_loss(m, \"the cat sat\")\nl.backward()\nm.rnn.weight_hh_l0.grad.shape") { _, a in
+            try a.expectCount(2...2)
+            let m = try modelArg(a, 0)
+            let text = try a.positional[1].0.string(at: a.location(1), "a text")
+            let ids = try engine(a.location(1)) { try m.vocabulary.encode(text).map(Int.init) }
+            guard ids.count >= 2 else { throw ShellError("lm_loss needs a text of at least two characters", at: a.location(1)) }
+            guard ids.count <= 100_000 else { throw ShellError("lm_loss builds a graph per character; \(ids.count) is too many", at: a.location(1), hint: "use eval for long texts") }
+            let r = try engine(a.location) {
+                try m.model.referenceForward(ids: Array(ids.dropLast()), targets: Array(ids.dropFirst()), batch: 1,
+                                             state: RecurrentState(config: m.model.config, batch: 1))
+            }
+            return .tensor(r.loss)
+        },
         Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits per char, perplexity",
                 keywords: ["batch", "seq"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
             try a.expectCount(2...2)
@@ -204,12 +221,16 @@ extension Builtins {
             switch (a.positional[0].0, target) {
             case (.model(let m), .split(let s)):
                 let b = try int(a, "batch", 50), q = try int(a, "seq", 50)
+                let (window, overflow) = b.multipliedReportingOverflow(by: q)
+                try Limits.checkWindow(m.model.config, batch: 1, seq: overflow ? s.part.count : min(max(window, 0), s.part.count),
+                                       op: "eval", at: a.location)
                 report = try engine(a.location) {
                     try m.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
                 }
             case (.model(let m), .string(let text)):
                 let ids = try engine(a.location(1)) { try m.vocabulary.encode(text).map(Int.init) }
                 guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two characters", at: a.location(1)) }
+                try Limits.checkWindow(m.model.config, batch: 1, seq: ids.count, op: "eval", at: a.location(1))
                 let r = try engine(a.location) {
                     try FusedWindow().run(m.model, ids: Array(ids.dropLast()), targets: Array(ids.dropFirst()), batch: 1,
                                           state: RecurrentState(config: m.model.config, batch: 1), train: false)
@@ -235,6 +256,7 @@ extension Builtins {
             try a.expectCount(1...2)
             let length = a.count > 1 ? try a.positional[1].0.int(at: a.location(1), "a length") : 300
             var s = SampleSettings()
+            try interp.checkSampleLength(length, at: a.location(1))
             s.length = length
             s.temperature = Float(try num(a, "temp", 1))
             s.topK = try int(a, "topk", 0)
@@ -270,10 +292,10 @@ extension Builtins {
             try a.expectCount(2...2)
             let m = try modelArg(a, 0)
             let path = try a.positional[1].0.string(at: a.location(1), "a file path")
-            let url = interp.resolve(path)
+            let url = try interp.resolvePath(path, at: a.location(1))
             let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
             try engine(a.location) {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Files.makeFolder(for: url, at: a.location(1))
                 if training, let t = m.trainer {
                     try t.saveCheckpoint(to: url, vocabulary: m.vocabulary)
                 } else {
@@ -289,7 +311,9 @@ extension Builtins {
         Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: [], example: "text = corpus(\"input.txt\")\nsave rnn(text, hidden=32) \"m.safetensors\"\nm = load(\"m.safetensors\")\nm") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
-            let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: interp.resolve(path)) }
+            let url = try interp.resolvePath(path, at: a.location(0))
+            try Files.checkReadable(url, "checkpoint", at: a.location(0))
+            let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary))
         },
     ]

@@ -18,6 +18,8 @@ public struct SessionReplay {
     public struct Report {
         public var cells = 0
         public var restored = 0
+        /// What each replayed cell printed now (for `--update`, which records these instead).
+        public var outputs: [String] = []
         /// The first cell whose output differs: its number, the recorded and the new output.
         public var difference: (cell: Int, expected: String, got: String)?
         public var error: (cell: Int, error: ShellError)?
@@ -43,6 +45,12 @@ public struct SessionReplay {
                 interpreter.trainingOverride = { model, trainer in
                     let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === model } else { return false } }.keys
                     guard let ckpt = cell.checkpoints.first(where: { names.contains($0.variable) }) else { return nil }
+                    // The session names its checkpoints: they must stay inside its folder.
+                    let parts = ckpt.path.split(separator: "/", omittingEmptySubsequences: false)
+                    guard !ckpt.path.hasPrefix("/"), !ckpt.path.hasPrefix("~"), !parts.contains("..") else {
+                        throw ShellError("checkpoint \(ckpt.path) lies outside the session's folder \(folder.path)",
+                                         hint: "a session's checkpoints are recorded relative to its folder")
+                    }
                     let file = folder.appendingPathComponent(ckpt.path)
                     let digest = try SessionRecorder.sha256(of: file)
                     guard digest == ckpt.sha256 else {
@@ -76,8 +84,9 @@ public struct SessionReplay {
                 captured = cell.output.isEmpty ? "" : cell.output + "\n"
             }
             echo(n + 1, cell.source, captured)
+            let got = captured.hasSuffix("\n") ? String(captured.dropLast()) : captured
+            report.outputs.append(got)
             if verify && !restoredThisCell && report.difference == nil {
-                let got = captured.hasSuffix("\n") ? String(captured.dropLast()) : captured
                 if !OutputComparison.matches(got, cell.output, tolerance: tolerance) {
                     report.difference = (n + 1, cell.output, got)
                 }

@@ -119,9 +119,10 @@ public struct ShellError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The message, then the source line and a caret under the error's column.
     public func render(source: String) -> String {
         guard let location else { return description }
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines as the lexer counts them: at every "\n" scalar ("\r\n" is one Character, so split scalars).
+        let lines = source.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         guard location.line >= 1 && location.line <= lines.count else { return description }
-        let line = String(lines[location.line - 1])
+        let line = String(String.UnicodeScalarView(lines[location.line - 1]))
         let caretPad = String(repeating: " ", count: Swift.max(0, location.column - 1))
         return "\(description)\n  \(line)\n  \(caretPad)^"
     }

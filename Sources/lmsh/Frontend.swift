@@ -22,7 +22,14 @@ final class Frontend {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         interpreter.shouldStop = { interruptFlag != 0 }
+        if let cap = ProcessInfo.processInfo.environment["LMSH_STEP_CAP"].flatMap({ Int($0) }), cap >= 0 {
+            interpreter.stepCap = cap
+        }
         interpreter.progress = { [unowned self] p in self.drawProgress(p) }
+        // Pictures: colour only on a terminal without NO_COLOR; as wide as the terminal (`$COLUMNS` otherwise).
+        interpreter.configurePictures(environment: ProcessInfo.processInfo.environment, outputIsTerminal: stdoutIsTerminal,
+                                      columns: stdoutIsTerminal ? Frontend.terminalColumns()
+                                          : ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) })
     }
 
     /// Ctrl-C interrupts the running command (or clears the prompt line), never the shell.
@@ -103,14 +110,28 @@ final class Frontend {
         return ok
     }
 
-    func runScript(path: String, keepGoing: Bool) throws -> Bool {
+    /// Runs a script's cells; with `saveAs`, records them like an interactive session and saves the
+    /// session as `sessions/NAME.lmsh` with its checkpoints (how the shipped sessions are made).
+    func runScript(path: String, keepGoing: Bool, saveAs: String? = nil) throws -> Bool {
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             printError("lmsh: cannot read \(path) as UTF-8 text")
             return false
         }
         interpreter.baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return runCells(CellSplitter.cells(text).map { ($0.text, $0.line) }, source: path, keepGoing: keepGoing)
+        if let name = saveAs {
+            recorder = try SessionRecorder(interpreter: interpreter, sessionsFolder: Frontend.sessionsFolder, name: name)
+        }
+        let ok = runCells(CellSplitter.cells(text).map { ($0.text, $0.line) }, source: path, keepGoing: keepGoing)
+        if let name = saveAs, let recorder {
+            guard ok else {
+                printError("lmsh: not saving session \(name): a cell failed")
+                return false
+            }
+            let saved = try recorder.save(name: name, in: Frontend.sessionsFolder)
+            emit("saved session \(saved.path)\n")
+        }
+        return ok
     }
 
     /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings and brackets.
@@ -155,7 +176,9 @@ final class Frontend {
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(Frontend.fitted(p, bar: bar, columns: Frontend.terminalColumns()))".utf8))
             progressShown = true
         } else if p.valLoss != nil || Date().timeIntervalSince(lastProgressLine) > 5 {
-            emit(line + "\n")
+            // Not a terminal: progress goes to stderr, so stdout holds only results and a script's
+            // output can be compared with a recorded transcript.
+            FileHandle.standardError.write(Data((line + "\n").utf8))
             lastProgressLine = Date()
         }
     }

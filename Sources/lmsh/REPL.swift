@@ -20,7 +20,7 @@ extension Frontend {
         }
         if editing {
             print("lmsh \(LMVersion.string): a shell for learning neural language models. :help lists the verbs, :quit leaves.")
-            print("try:  a = randn(3, 4, seed=1, grad=true)   ·   text = corpus(\"data/tinyshakespeare.txt\")   ·   m = lstm(text)")
+            print(Frontend.banner)
             setUpCompletion()
             loadHistory()
         }
@@ -57,6 +57,14 @@ extension Frontend {
             if !CellSplitter.needsContinuation(text) { return text }
         }
     }
+
+    /// Three things to try, shown when the REPL starts.
+    static let banner = """
+        Three things to try:
+          :load examples/01-backprop.lmsh       the lecture's backpropagation slide, cell by cell
+          :replay sessions/shakespeare.lmsh     char-rnn's LSTM trained on Tiny Shakespeare (make data first)
+          sample m 300 temp=0.8 prime="JULIET:" then write with it; gradflow m "To be, or not to be" shows its gradients
+        """
 
     /// One line; nil at end of input. Ctrl-C at the prompt returns "\u{3}".
     func readLine(editing: Bool, prompt: String) -> String? {
@@ -101,11 +109,31 @@ extension Frontend {
             } catch {
                 printError("error: \(error)")
             }
+        case ":export":
+            // The session so far as a static HTML notebook (cells, outputs, coloured pictures).
+            guard let recorder else {
+                printError("this session is not being recorded")
+                return true
+            }
+            guard arg.hasSuffix(".html"), arg.count > 5 else {
+                printError("usage: :export NAME.html")
+                return true
+            }
+            do {
+                let url = URL(fileURLWithPath: arg)
+                try Data(recorder.record.notebookHTML(title: url.deletingPathExtension().lastPathComponent).utf8).write(to: url, options: .atomic)
+                print("wrote \(url.path)")
+            } catch {
+                printError("error: cannot write \(arg): \(error.localizedDescription)")
+            }
         case ":reset":
             interpreter.variables = [:]
             print("variables cleared")
         case ":load":
             _ = try? runScript(path: arg, keepGoing: false)
+        case ":replay":
+            // Restores a saved session into this one (its trained models from their checkpoints).
+            _ = replay(path: arg, retrain: false, verify: false)
         case ":time":
             let start = Date()
             runCell(arg, source: "<stdin>", line: 1)
@@ -113,7 +141,7 @@ extension Frontend {
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:
-            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :reset, :load FILE, :quit)")
+            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :quit)")
         }
         return true
     }

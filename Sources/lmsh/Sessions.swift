@@ -1,4 +1,5 @@
 import Foundation
+import LMModels
 import LMShell
 
 /// Sessions on the terminal side: where they live, `:save`, and `lmsh replay`.
@@ -10,7 +11,7 @@ extension Frontend {
     }
 
     /// `lmsh replay FILE.lmsh [--retrain] [--verify]`.
-    func replay(path: String, retrain: Bool, verify: Bool) -> Bool {
+    func replay(path: String, retrain: Bool, verify: Bool, update: Bool = false) -> Bool {
         let url = URL(fileURLWithPath: path)
         let start = Date()
         do {
@@ -24,6 +25,13 @@ extension Frontend {
             }
             let seconds = Date().timeIntervalSince(start)
             print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
+            if update {
+                // Record what this version of lmsh prints, keeping the cells and their checkpoints.
+                var record = SessionRecord.parse(try String(contentsOf: url, encoding: .utf8))
+                for (i, output) in report.outputs.enumerated() where i < record.cells.count { record.cells[i].output = output }
+                try AtomicFile.write(Data(record.text.utf8), to: url)
+                print("updated the recorded outputs of \(path)")
+            }
             if verify {
                 if let d = report.difference {
                     printError("verify: cell \(d.cell) differs\n--- recorded\n\(d.expected)\n--- now\n\(d.got)")

@@ -139,8 +139,9 @@ final class BuiltinTests {
         "one_hot", "gather", "item",
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan",
         "print", "len", "env", "pick", "type",
-        "corpus", "rnn", "lstm", "gru", "ngram", "train", "step", "eval", "sample", "save", "load",
+        "corpus", "rnn", "lstm", "gru", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "with_radius", "assign", "gradflow", "encode",
+        "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -192,9 +193,12 @@ final class BuiltinTests {
         case "train": try checkTrain()
         case "step": try checkStep()
         case "eval": try checkEval()
+        case "lm_loss": try checkLoss()
         case "sample": try checkSample()
         case "save", "load": try checkSaveLoad(name)
         case "grads", "spectrum", "with_radius", "assign", "gradflow", "encode": try checkInspect(name)
+        case "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians": try checkStateVerb(name)
+        case "plot", "export": try checkPicture(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }
@@ -900,6 +904,30 @@ final class BuiltinTests {
         expectError(i, "eval m 3", "eval takes a model or n-gram and a text (e.g. text.val), got a model and a number", at: (1, 1), hint: nil)
         expectError(i, "eval 3 text.val", "eval takes a model or n-gram and a text (e.g. text.val), got a number and a text", at: (1, 1), hint: nil)
         expectError(i, "eval m text.val batch=4 seq=8 steps=3", "eval has no keyword 'steps'", at: (1, 31), hint: "its keywords are batch, seq")
+    }
+
+    /// `loss` is the fused path's loss on the same text, and its backward gives the model's gradient
+    /// (checked against a central difference on one weight).
+    func checkLoss() throws {
+        let (i, _, _, _) = try corpusShell()
+        try i.run("m = rnn(text, hidden=6)")
+        let l = try number(i, "item(lm_loss(m, \"the cat sat\"))")
+        #expect(abs(l - (try number(i, "eval(m, \"the cat sat\").nats"))) < 1e-5)
+        try i.run("l = lm_loss m \"the cat sat\"")
+        try i.run("l.backward()")
+        let g = try tensor(i, "m.rnn.weight_hh_l0.grad")
+        #expect(g.shape == [6, 6] && g.data.contains { $0 != 0 })
+        // Central difference on weight_hh_l0[1, 2].
+        let w = try tensor(i, "m.rnn.weight_hh_l0")
+        let eps: Float = 1e-2, original = w.data[1 * 6 + 2]
+        w.data[1 * 6 + 2] = original + eps
+        let up = try number(i, "item(lm_loss(m, \"the cat sat\"))")
+        w.data[1 * 6 + 2] = original - eps
+        let down = try number(i, "item(lm_loss(m, \"the cat sat\"))")
+        w.data[1 * 6 + 2] = original
+        #expect(abs((up - down) / Double(2 * eps) - Double(g.data[1 * 6 + 2])) < 1e-3)
+        expectError(i, "lm_loss m \"t\"", "lm_loss needs a text of at least two characters", at: (1, 11), hint: nil)
+        expectError(i, "lm_loss 3 \"the\"", "expected a model, got a number", at: (1, 9), hint: "make one with lstm(text), rnn(text) or gru(text)")
     }
 
     func checkSample() throws {

@@ -144,6 +144,8 @@ struct CompletionTests {
         #expect(Self.completed(":he", i) == ":help")
         #expect(Self.completed(":help ls", i) == ":help lstm")
         #expect(Self.completed(":load no", i) == ":load notes.md")
+        #expect(Self.completed(":rep", i) == ":replay")
+        #expect(Self.completed(":replay no", i) == ":replay notes.md")
         #expect(Self.complete(":quit x", i).candidates.isEmpty)
     }
 

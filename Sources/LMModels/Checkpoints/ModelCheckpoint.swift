@@ -72,8 +72,11 @@ public enum ModelCheckpoint {
             guard let v = Int(try field(key)) else { throw CheckpointError(.invalidMetadata, "metadata \(key) is not an integer") }
             return v
         }
-        guard m["lmsh.version"] == formatVersion else {
-            throw CheckpointError(.invalidMetadata, "format version \(m["lmsh.version"] ?? "none") is not \(formatVersion)")
+        guard let version = m["lmsh.version"] else {
+            throw CheckpointError(.invalidMetadata, "not an lmsh checkpoint: a safetensors file without lmsh's metadata (lmsh.version, lmsh.cell, …)")
+        }
+        guard version == formatVersion else {
+            throw CheckpointError(.invalidMetadata, "format version \(version) is not \(formatVersion)")
         }
         guard let cell = CellKind(rawValue: try field("lmsh.cell")) else {
             throw CheckpointError(.invalidMetadata, "unknown cell \(m["lmsh.cell"] ?? "")")
