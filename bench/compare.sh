@@ -20,6 +20,7 @@ PYTHON=${PYTHON:-/tmp/torch-venv/bin/python}
 REF=${REF:-../shared/bench/torch_charlstm.py}
 ROUNDS=${ROUNDS:-2}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 [ -x "$LMSH" ] || { echo "compare.sh: $LMSH not found (make release first)" >&2; exit 1; }
 [ -x "$PYTHON" ] || { echo "compare.sh: $PYTHON not found (see ../shared/bench/README.md)" >&2; exit 1; }
 [ -f "$REF" ] || { echo "compare.sh: $REF not found" >&2; exit 1; }
