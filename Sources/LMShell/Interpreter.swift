@@ -26,9 +26,6 @@ public final class Interpreter {
     /// During a replay: given a model about to be trained and its trainer, restores the recorded
     /// result instead of training (returns the value the cell gives), or nil to train for real.
     public var trainingOverride: ((ModelValue, Trainer) throws -> Value?)?
-    /// When set, every `train` runs at most this many steps (`LMSH_STEP_CAP`: the README's commands
-    /// are run by a test this way, and a quick look at a long script needs no editing).
-    public var stepCap: Int?
     /// Depth limit for user functions calling each other.
     public var maxCallDepth = 200
     /// How pictures (`states`, `cell`, `plot`, …) may use colour; the executable sets it from NO_COLOR,

@@ -23,6 +23,9 @@ public struct Limits: Sendable, Equatable {
     public var trainSteps: Int = 10_000_000
     /// The most characters one `sample` cell may ask for.
     public var sampleLength: Int = 10_000_000
+    /// When set, every `train` runs at most this many steps instead of failing (`LMSH_STEP_CAP`: the
+    /// README's commands are run by a test this way, and a quick look at a long script needs no editing).
+    public var stepCap: Int?
 
     public init(elements: Int? = nil, evaluations: Int = 100_000_000, trainSteps: Int = 10_000_000,
                 sampleLength: Int = 10_000_000) {
@@ -41,6 +44,7 @@ public struct Limits: Sendable, Equatable {
         if let text = env["LMSH_MEMORY_BUDGET"], let bytes = parseBytes(text) {
             l.elements = max(1, bytes / MemoryLayout<Float>.stride)
         }
+        if let text = env["LMSH_STEP_CAP"], let cap = Int(text), cap >= 0 { l.stepCap = cap }
         return l
     }
 

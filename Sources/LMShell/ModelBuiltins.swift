@@ -158,7 +158,7 @@ extension Builtins {
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps", 1000)
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-            if let cap = interp.stepCap { steps = Swift.min(steps, cap) }
+            if let cap = interp.limits.stepCap { steps = Swift.min(steps, cap) }
             let t = try trainer(m, c, a)
             interp.trainedModels[ObjectIdentifier(m)] = m
             if let restored = try interp.trainingOverride?(m, t) { return restored }

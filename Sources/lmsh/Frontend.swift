@@ -22,9 +22,6 @@ final class Frontend {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         interpreter.shouldStop = { interruptFlag != 0 }
-        if let cap = ProcessInfo.processInfo.environment["LMSH_STEP_CAP"].flatMap({ Int($0) }), cap >= 0 {
-            interpreter.stepCap = cap
-        }
         interpreter.progress = { [unowned self] p in self.drawProgress(p) }
         // Pictures: colour only on a terminal without NO_COLOR; as wide as the terminal (`$COLUMNS` otherwise).
         interpreter.configurePictures(environment: ProcessInfo.processInfo.environment, outputIsTerminal: stdoutIsTerminal,

@@ -81,6 +81,9 @@ struct LimitsTests {
         #expect(Limits.parseBytes("99999999999999T") == nil)
         #expect(Limits.fromEnvironment(["LMSH_MEMORY_BUDGET": "4K"]).elements == 1024)
         #expect(Limits.fromEnvironment(["LMSH_MEMORY_BUDGET": "lots"]).elements == nil)
+        #expect(Limits.fromEnvironment(["LMSH_STEP_CAP": "3"]).stepCap == 3)
+        #expect(Limits.fromEnvironment(["LMSH_STEP_CAP": "-1"]).stepCap == nil)
+        #expect(Limits.fromEnvironment([:]).stepCap == nil)
         expectAlive(i)
     }
 
