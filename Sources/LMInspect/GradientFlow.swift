@@ -4,7 +4,19 @@ import LMModels
 
 /// How the gradient of the last step's cost reaches back through time: ‖∂cost_N/∂h_n‖ for every step n
 /// and layer, the lecture's product of diag(g′(z_n))·V_h made visible.
+///
+/// For LSTMs the flow can also be read along the cell, ‖∂cost_N/∂c_n‖: that is the path the LSTM keeps
+/// open (∂c_n/∂c_{n−1} = diag(f) plus terms through the gates), while h_{n−1} reaches cost_N only through
+/// the small recurrent weights of the next step's gates, so the h flow drops by one such factor at once.
 public struct GradientFlow: Sendable {
+    /// Which state the gradient is taken with respect to.
+    public enum Through: String, Sendable {
+        case hidden = "h"
+        case cell = "c"
+    }
+
+    /// The state the norms are of.
+    public var through: Through = .hidden
     /// Per layer, the norms for n = 1…N (index 0 is the first step).
     public var norms: [[Double]]
     /// Per layer, the fitted factor by which the norm changes per step back in time (< 1: vanishing).
@@ -14,15 +26,18 @@ public struct GradientFlow: Sendable {
 
     /// Measures the flow over `text` (ids; the model reads ids[0..<N] and cost_N scores the prediction
     /// of ids[N]) from the zero state, with the reference path.
-    public static func measure(_ model: RecurrentModel, ids: [Int]) throws -> GradientFlow {
+    public static func measure(_ model: RecurrentModel, ids: [Int], through: Through = .hidden) throws -> GradientFlow {
         guard ids.count >= 3 else { throw ModelError("gradflow: the text needs at least 3 characters") }
+        if through == .cell && !model.cell.hasCell {
+            throw ModelError("gradflow: a \(model.cell.rawValue) has no cell state; kind=\"c\" is for LSTMs")
+        }
         let inputs = Array(ids.dropLast()), targets = Array(ids.dropFirst())
         let result = try model.referenceForward(ids: inputs, targets: targets, batch: 1,
                                                 state: RecurrentState(config: model.config, batch: 1), lastStepOnly: true)
         try result.loss.backward()
         model.parameters.zeroGrads()  // only the hidden-state gradients are wanted
         var norms: [[Double]] = []
-        for layer in result.hidden {
+        for layer in through == .cell ? result.cells : result.hidden {
             norms.append(layer.map { h in
                 guard let g = h.grad else { return 0 }
                 return Double(g.data.reduce(0) { $0 + $1 * $1 }).squareRoot()
@@ -53,7 +68,7 @@ public struct GradientFlow: Sendable {
             }
             thousandth.append(found)
         }
-        return GradientFlow(norms: norms, factorPerStep: factors, stepsToThousandth: thousandth)
+        return GradientFlow(through: through, norms: norms, factorPerStep: factors, stepsToThousandth: thousandth)
     }
 
     /// A bar chart on a log scale, one row per step (latest first), one column block per layer.
@@ -67,7 +82,7 @@ public struct GradientFlow: Sendable {
         for l in 0..<norms.count {
             let factor = factorPerStep[l].isFinite ? String(format: "%.3f", factorPerStep[l]) : "?"
             let fall = stepsToThousandth[l].map { "falls by 10³ after \($0) steps" } ?? "does not fall by 10³ within the text"
-            lines.append("layer \(l + 1): ‖∂cost_N/∂h_n‖ × \(factor) per step back; \(fall)")
+            lines.append("layer \(l + 1): ‖∂cost_N/∂\(through.rawValue)_n‖ × \(factor) per step back; \(fall)")
             for i in Swift.stride(from: n - 1, through: 0, by: -stride) {
                 let v = norms[l][i]
                 let frac = v > 0 ? (log10(v) - bottom) / (top - bottom) : 0

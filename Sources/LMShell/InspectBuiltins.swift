@@ -54,14 +54,15 @@ extension Builtins {
             target.data = source.data
             return .none
         },
-        Builtin(name: "gradflow", usage: "gradflow m \"text\" rows=30", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer: bars on a log scale, the decay per step and when it has fallen by 10³; a list of models [m1, m2] draws them side by side",
-                keywords: ["rows"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the cat sat on the mat. the dog ate the hat.\"") { interp, a in
+        Builtin(name: "gradflow", usage: "gradflow m \"text\" rows=30 kind=\"h\"", summary: "‖∂cost_N/∂h_n‖ for n = N…1 in every layer (kind=\"c\": along an LSTM's cell, ‖∂cost_N/∂c_n‖): bars on a log scale, the decay per step and when it has fallen by 10³; a list of models [m1, m2] draws them side by side",
+                keywords: ["rows", "kind"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the cat sat on the mat. the dog ate the hat.\"") { interp, a in
             try a.expectCount(2...2)
             if case .list(let items) = a.positional[0].0 { return try gradflowSideBySide(interp, items, a) }
             let m = try modelArg(a, 0)
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
             let rows = try int(a, "rows", 30)
-            let flow = try engine(a.location) { try GradientFlow.measure(m.model, ids: ids) }
+            let through = try flowKind(a)
+            let flow = try engine(a.location) { try GradientFlow.measure(m.model, ids: ids, through: through) }
             let chars = try ids.dropLast().map { try m.vocabulary.decode([$0]) }
             interp.write(flow.chart(maxRows: rows, text: chars) + "\n")
             let norms = try Tensor(shape: [flow.norms.count, flow.norms.first?.count ?? 0], data: flow.norms.flatMap { $0.map(Float.init) })

@@ -67,6 +67,20 @@ extension Builtins {
                                  dropout: Float(dropout), initialization: initialization)
         var rng = RandomSource(seed: UInt64(seed))
         let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
+        if let v = a.keyword("forget_bias") {
+            // The forget-gate block of every layer's input-to-hidden bias (char-rnn's 1 by default);
+            // the hidden-to-hidden bias keeps its draw, so the gate's bias is this value plus a small one.
+            let loc = a.keywordLocation("forget_bias")
+            guard let f = kind.forgetGate else {
+                throw ShellError("forget_bias is for LSTMs; a \(kind.rawValue) has no forget gate", at: loc)
+            }
+            let value = try v.number(at: loc)
+            guard value.isFinite, abs(value) <= 100 else { throw ShellError("forget_bias must be a number in [-100, 100]", at: loc) }
+            for l in 0..<layers {
+                guard let b = model.parameters["rnn.bias_ih_l\(l)"] else { continue }
+                for j in 0..<hidden { b.data[f * hidden + j] = Float(value) }
+            }
+        }
         return .model(ModelValue(model: model, vocabulary: c.vocabulary))
     }
 
@@ -135,9 +149,9 @@ extension Builtins {
                 summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a, defaultLayers: 1)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", seed=123)",
-                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes)",
-                keywords: modelKeywords + ["cell"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", forget_bias=1, seed=123)",
+                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes); forget_bias sets the forget gate's bias (σ(1) ≈ 0.73 of the cell is kept per step)",
+                keywords: modelKeywords + ["cell", "forget_bias"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
             try makeModel(.lstm, a, defaultLayers: 2)
         },
         Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",

@@ -127,9 +127,11 @@ extension Builtins {
                 throw ShellError("gradflow takes a model or a list of models, and the list holds a \(item.kind)", at: a.location(0))
             }
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
-            flows.append(try engine(a.location) { try GradientFlow.measure(m.model, ids: ids) })
             let c = m.model.config
-            names.append("\(c.cell == .coupledLSTM ? "coupled" : c.cell.rawValue) \(c.hidden)")
+            // kind="c" reads LSTMs along the cell; a tanh RNN or GRU in the same list keeps its h.
+            let through: GradientFlow.Through = c.cell.hasCell ? try flowKind(a) : .hidden
+            flows.append(try engine(a.location) { try GradientFlow.measure(m.model, ids: ids, through: through) })
+            names.append("\(c.cell == .coupledLSTM ? "coupled" : c.cell.rawValue) \(c.hidden)" + (through == .cell ? " ∂c" : ""))
             if chars.isEmpty { chars = try ids.dropLast().map { try m.vocabulary.decode([$0]) } }
         }
         guard Set(flows.map { $0.norms.first?.count ?? 0 }).count == 1 else {
@@ -144,6 +146,17 @@ extension Builtins {
                 ("norms", .tensor(try Tensor(shape: [flow.norms.count, flow.norms.first?.count ?? 0], data: flow.norms.flatMap { $0.map(Float.init) }))),
             ])
         })
+    }
+}
+
+extension Builtins {
+    /// The `kind=` of gradflow: "h" (the default) or "c".
+    static func flowKind(_ a: CallArgs) throws -> GradientFlow.Through {
+        let s = try str(a, "kind", "h")
+        guard let through = GradientFlow.Through(rawValue: s) else {
+            throw ShellError("gradflow: kind is \"h\" (hidden state) or \"c\" (an LSTM's cell), not \"\(s)\"", at: a.keywordLocation("kind"))
+        }
+        return through
     }
 }
 

@@ -179,6 +179,23 @@ struct SideBySideFlowTests {
         #expect(zip(norms.data, direct.norms[0]).allSatisfy { Swift.abs(Double($0) - $1) <= 1e-6 * Swift.max(1, $1) })
         #expect(text.contains("rnn 8: ×") && text.contains("coupled 8: ×"))
         #expect(throws: ShellError.self) { try i.run("gradflow [a, 3] \"the cat\"") }
+
+        // kind="c" reads the LSTM along its cell (the RNN in the same list keeps h); forget_bias sets the gate.
+        try i.run("f = lstm(text, hidden=8, layers=1, cell=\"coupled\", forget_bias=3)")
+        guard case .model(let f) = try #require(i.variables["f"]), case .model(let b) = try #require(i.variables["b"]) else { return }
+        let fb = try #require(f.model.parameters["rnn.bias_ih_l0"])
+        #expect(fb.data[0..<8].allSatisfy { $0 == 3 } && !fb.data[8..<16].contains(3))
+        text = ""
+        let cv = try #require(try i.run("gradflow [a, b] \"the cat sat on the mat.\" rows=5 kind=\"c\"").value)
+        let ids = try b.vocabulary.encode("the cat sat on the mat.").map(Int.init)
+        let cellFlow = try GradientFlow.measure(b.model, ids: ids, through: .cell)
+        guard case .list(let cItems) = cv, case .record(let second) = cItems[1],
+              case .tensor(let cNorms)? = second.first(where: { $0.0 == "norms" })?.1 else { Issue.record("no cell flow"); return }
+        #expect(zip(cNorms.data, cellFlow.norms[0]).allSatisfy { Swift.abs(Double($0) - $1) <= 1e-6 * Swift.max(1, $1) })
+        #expect(text.contains("coupled 8 ∂c: ×"))
+        #expect(throws: ShellError.self) { try i.run("gradflow a \"the cat sat\" kind=\"c\"") }
+        #expect(throws: ShellError.self) { try i.run("gradflow b \"the cat sat\" kind=\"x\"") }
+        #expect(throws: ShellError.self) { try i.run("rnn(text, hidden=8, forget_bias=2)") }
     }
 }
 

@@ -10,7 +10,7 @@ extension RecurrentModel {
         public var loss: Tensor
         /// Hidden states per layer and time step, each [B, H] (retainsGrad set, for inspection).
         public var hidden: [[Tensor]]
-        /// Cell states per layer and step for LSTMs.
+        /// Cell states per layer and step for LSTMs (retainsGrad set, for inspection).
         public var cells: [[Tensor]]
         /// The state after the last step (values only).
         public var finalState: RecurrentState
@@ -73,6 +73,7 @@ extension RecurrentModel {
                     hNew = try z.neg().shifted(by: 1).mul(n).add(z.mul(hPrev))
                 }
                 hNew.retainsGrad = true
+                if cell.hasCell { cPrev.retainsGrad = true }
                 hs.append(hNew)
                 if cell.hasCell { cs.append(cPrev) }
                 hPrev = hNew
