@@ -38,6 +38,14 @@ extension Builtins {
                 ("singular_values", .list(s.singularValues.map(Value.number))),
             ])
         },
+        Builtin(name: "eig", usage: "eig(W)", summary: "the eigenvalues of a square matrix as a tensor [n, 2] of (real, imaginary), largest modulus first",
+                keywords: [], example: "eig(tensor([[0, -0.9], [0.9, 0]]))") { _, a in
+            try a.expectCount(1...1)
+            let w = try t(a, 0)
+            let s = try at(a.location(0)) { try Spectrum.of(w) }
+            let values = s.eigenvalues.flatMap { [Float($0.re), Float($0.im)] }
+            return .tensor(try Tensor(shape: [s.eigenvalues.count, 2], data: values))
+        },
         Builtin(name: "with_radius", usage: "with_radius(W, r)", summary: "W scaled so that its spectral radius is r",
                 keywords: [], example: "W = with_radius(randn(8, 8, seed=1), 0.9)\nspectrum(W).radius") { _, a in
             try a.expectCount(2...2)

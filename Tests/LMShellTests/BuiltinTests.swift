@@ -140,7 +140,7 @@ final class BuiltinTests {
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan",
         "print", "len", "env", "pick", "type",
         "corpus", "rnn", "lstm", "gru", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
-        "grads", "spectrum", "with_radius", "assign", "gradflow", "encode",
+        "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
     ]
 
@@ -196,7 +196,7 @@ final class BuiltinTests {
         case "lm_loss": try checkLoss()
         case "sample": try checkSample()
         case "save", "load": try checkSaveLoad(name)
-        case "grads", "spectrum", "with_radius", "assign", "gradflow", "encode": try checkInspect(name)
+        case "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode": try checkInspect(name)
         case "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians": try checkStateVerb(name)
         case "plot", "export": try checkPicture(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")

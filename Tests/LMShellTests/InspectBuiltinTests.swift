@@ -30,6 +30,16 @@ extension BuiltinTests {
             #expect(out.text.contains("guaranteed to vanish"))
             let e = try #require(failure(i, "spectrum(zeros(2, 3))"))
             #expect(e.message.contains("square") && e.location == LMShell.SourceLocation(line: 1, column: 10))
+        case "eig":
+            // A rotation by 90° scaled by 0.9 has eigenvalues ±0.9i; a triangular matrix its diagonal.
+            let rotation = try tensor(i, "eig(tensor([[0, -0.9], [0.9, 0]]))")
+            #expect(rotation.shape == [2, 2])
+            #expect(rotation.data.enumerated().allSatisfy { k, v in Swift.abs(Swift.abs(v) - (k % 2 == 0 ? 0 : 0.9)) < 1e-6 })
+            #expect(Swift.abs(rotation.data[1] + rotation.data[3]) < 1e-6)
+            let triangular = try tensor(i, "eig(tensor([[2, 1, 0], [0, -3, 5], [0, 0, 0.5]]))")
+            #expect(zip(triangular.data, [-3, 0, 2, 0, 0.5, 0] as [Float]).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+            let e = try #require(failure(i, "eig(zeros(2, 3))"))
+            #expect(e.message.contains("square"))
         case "with_radius":
             try i.run("W = with_radius(randn(6, 6, seed=2), 1.1)")
             guard case .tensor(let w) = try value(i, "W") else { Issue.record("with_radius gave no tensor"); return }
