@@ -9,7 +9,7 @@ enum SampleBench {
         let m = try TrainBench.model(o, vocab: data.corpus.vocabulary.count)
         let start = (try? data.corpus.vocabulary.encode("\n"))?.first.map(Int.init) ?? 0
         var rng = RandomSource(seed: o.seed)
-        let runner = StepRunner(m)
+        let runner = StepRunner(m, threads: o.threads ?? FusedWindow.defaultThreads)
         func generate(_ n: Int) throws {
             runner.reset()
             var current = start
@@ -26,7 +26,7 @@ enum SampleBench {
             times.append(now() - t0)
         }
         let med = median(times)
-        var r = TrainBench.header(o, mode: "sample", data: data, model: m, threads: 1)
+        var r = TrainBench.header(o, mode: "sample", data: data, model: m, threads: runner.threads)
         r.add("n", o.sampleLength)
         r.add("chars_per_sec", Double(o.sampleLength) / med)
         r.add("us_per_char", med / Double(o.sampleLength) * 1e6)

@@ -182,6 +182,20 @@ struct TrainingTests {
         #expect(throws: (any Error).self) { try trainer.model.sample(vocabulary: vocab, s) }
     }
 
+    @Test func stepRunnerSplitAcrossCoresMatchesOneCore() throws {
+        // A layer at the split threshold (1024 gate rows × 512 weights each) runs its rows on two cores;
+        // every row is the same dot product either way, so the logits agree.
+        var rng = RandomSource(seed: 9)
+        let model = try RecurrentModel(ModelConfig(cell: .lstm, vocabSize: 7, hidden: 256, layers: 2), rng: &rng)
+        #expect(4 * 256 * (256 + 256) >= StepRunner.splitThreshold)
+        let one = StepRunner(model, threads: 1), two = StepRunner(model, threads: 2)
+        for id in [1, 4, 2, 6, 3, 0] {
+            let a = try one.feed(id), b = try two.feed(id)
+            #expect(zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * Swift.max(1, Swift.abs($0)) })
+        }
+        #expect(one.state.c[1] == two.state.c[1] || zip(one.state.c[1], two.state.c[1]).allSatisfy { Swift.abs($0 - $1) < 1e-6 })
+    }
+
     @Test func stepRunnerMatchesTheWindow() throws {
         // Feeding characters one at a time gives the same state as a window of batch 1.
         let trainer = try setup(cell: .gru, layers: 2)

@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 import LMCore
 import RealModule
 
@@ -38,7 +39,16 @@ public final class StepRunner {
     let layerWeights: [(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor)]
     let decoderWeight: Tensor, decoderBias: Tensor
 
-    public init(_ model: RecurrentModel) {
+    /// Cores to split a layer's rows across (`FusedWindow.defaultThreads`), for layers with at least
+    /// `splitThreshold` weights: below that, waking a second thread costs more than it saves.
+    let parts: Int
+    static let splitThreshold = 1 << 19
+
+    /// The cores a large layer's rows are split across.
+    public var threads: Int { parts }
+
+    public init(_ model: RecurrentModel, threads: Int = FusedWindow.defaultThreads) {
+        parts = Swift.max(1, Swift.min(threads, 8))
         self.model = model
         let c = model.config
         tapes = (0..<c.layers).map { l in
@@ -103,21 +113,25 @@ public final class StepRunner {
             }
             w.wih.data.withUnsafeBufferPointer { wih in
                 w.bih.data.withUnsafeBufferPointer { bih in
-                    guard let wih = wih.baseAddress, let bih = bih.baseAddress else { return }
-                    if let input {
-                        s.xp.update(from: bih, count: g)
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(g), Int32(inSize), 1, wih, Int32(inSize),
-                                    input, 1, 1, s.xp, 1)
-                    } else {
-                        for k in 0..<g { s.xp[k] = wih[k * inSize + id] + bih[k] }
+                    w.whh.data.withUnsafeBufferPointer { whh in
+                        w.bhh.data.withUnsafeBufferPointer { bhh in
+                            guard let wih = wih.baseAddress, let bih = bih.baseAddress,
+                                  let whh = whh.baseAddress, let bhh = bhh.baseAddress else { return }
+                            let rows = RowProjection(g: g, inSize: inSize, hidden: h, id: id, input: input, wih: wih, bih: bih,
+                                                     whh: whh, bhh: bhh, hPrev: s.hPrev, xp: s.xp, hp: s.hp)
+                            if parts > 1 && g * (inSize + h) >= Self.splitThreshold {
+                                // Two halves of the rows on two cores: at batch 1 the products are memory-bound,
+                                // and each core streams half of the weights.
+                                let shared = Unchecked(rows), parts = self.parts
+                                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                                    let r0 = (g * k / parts) & ~15, r1 = k + 1 == parts ? g : (g * (k + 1) / parts) & ~15
+                                    shared.value.run(rows: r0..<r1)
+                                }
+                            } else {
+                                rows.run(rows: 0..<g)
+                            }
+                        }
                     }
-                }
-            }
-            w.whh.data.withUnsafeBufferPointer { whh in
-                w.bhh.data.withUnsafeBufferPointer { bhh in
-                    guard let whh = whh.baseAddress, let bhh = bhh.baseAddress else { return }
-                    s.hp.update(from: bhh, count: g)
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(g), Int32(h), 1, whh, Int32(h), s.hPrev, 1, 1, s.hp, 1)
                 }
             }
             tape.runCell(s)
@@ -141,6 +155,32 @@ public final class StepRunner {
 }
 
 /// Draws the next symbol from logits with a temperature, an optional top-k cut and a seeded generator.
+/// One layer's two projections for one character, xp = b_ih + W_ih·x and hp = b_hh + W_hh·h_prev, over
+/// a range of gate rows (so that the rows can be split across cores).
+struct RowProjection {
+    let g: Int, inSize: Int, hidden: Int, id: Int
+    let input: UnsafePointer<Float>?
+    let wih: UnsafePointer<Float>, bih: UnsafePointer<Float>, whh: UnsafePointer<Float>, bhh: UnsafePointer<Float>
+    let hPrev: UnsafePointer<Float>
+    let xp: UnsafeMutablePointer<Float>, hp: UnsafeMutablePointer<Float>
+
+    func run(rows: Range<Int>) {
+        let r0 = rows.lowerBound, n = rows.count
+        guard n > 0 else { return }
+        if let input {
+            (xp + r0).update(from: bih + r0, count: n)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(inSize), 1, wih + r0 * inSize, Int32(inSize),
+                        input, 1, 1, xp + r0, 1)
+        } else {
+            // One-hot input: column `id` of W_ih.
+            for k in rows { xp[k] = wih[k * inSize + id] + bih[k] }
+        }
+        (hp + r0).update(from: bhh + r0, count: n)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(hidden), 1, whh + r0 * hidden, Int32(hidden),
+                    hPrev, 1, 1, hp + r0, 1)
+    }
+}
+
 public func drawSymbol(_ logits: [Float], temperature: Float, topK: Int, rng: inout RandomSource) -> Int {
     if temperature == 0 {
         var best = 0
