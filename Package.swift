@@ -29,10 +29,19 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
+        // The panel kernel of the recurrent products, compiled for Haswell-class CPUs (AVX2, FMA, BMI) and called
+        // only when the CPU has them (checked at run time by LMModels, which stays baseline x86-64).
+        .target(
+            name: "LMKernels",
+            swiftSettings: [
+                .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+                .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+            ]),
+
         // Corpora, recurrent models (reference and fused paths), training, sampling, n-grams, checkpoints.
         .target(
             name: "LMModels",
-            dependencies: ["LMCore", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["LMCore", "LMKernels", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         // Inspection: spectra, gradients through time, states and cells, and their pictures.

@@ -12,6 +12,8 @@ do {
     switch args.first ?? "matmul" {
     case "matmul":
         try runMatmulBench()
+    case "panel":
+        try runPanelBench()
     case "shakespeare":
         try runShakespeare(args: Array(args.dropFirst()))
     case "interop-export": try runInteropExport(args: Array(args.dropFirst()))

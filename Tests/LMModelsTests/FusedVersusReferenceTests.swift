@@ -50,16 +50,22 @@ struct FusedVersusReferenceTests {
         let refGrads = model.parameters.entries.map { ($0.name, $0.tensor.grad?.data ?? []) }
         model.parameters.zeroGrads()
 
-        let fused = try FusedWindow(threads: 2).run(model, ids: ids, targets: targets, batch: k.batch, state: state,
-                                          dropoutMasks: masks, train: true)
-        #expect(Swift.abs(fused.loss - (try ref.loss.item())) < 1e-5)
-        for l in 0..<k.layers {
-            expectClose(fused.finalState.h[l], ref.finalState.h[l], "final h, layer \(l)")
-            if k.cell.hasCell { expectClose(fused.finalState.c[l], ref.finalState.c[l], "final c, layer \(l)") }
-        }
-        for (name, expected) in refGrads {
-            let got = model.parameters[name]?.grad?.data ?? []
-            expectClose(got, expected, name)
+        // Both ways of running the recurrent products: BLAS, and the packed panel kernel where the CPU has it.
+        for panel in PackedMatrix.kernelAvailable ? [false, true] : [false] {
+            model.parameters.zeroGrads()
+            let window = FusedWindow(threads: 2)
+            window.usePanelKernel = panel
+            let fused = try window.run(model, ids: ids, targets: targets, batch: k.batch, state: state,
+                                       dropoutMasks: masks, train: true)
+            #expect(Swift.abs(fused.loss - (try ref.loss.item())) < 1e-5)
+            for l in 0..<k.layers {
+                expectClose(fused.finalState.h[l], ref.finalState.h[l], "final h, layer \(l), panel \(panel)")
+                if k.cell.hasCell { expectClose(fused.finalState.c[l], ref.finalState.c[l], "final c, layer \(l), panel \(panel)") }
+            }
+            for (name, expected) in refGrads {
+                let got = model.parameters[name]?.grad?.data ?? []
+                expectClose(got, expected, "\(name), panel \(panel)")
+            }
         }
     }
 

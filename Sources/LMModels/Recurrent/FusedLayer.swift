@@ -63,8 +63,10 @@ final class LayerTape {
     /// The layer's outputs h_1…h_T as one [T·B, H] block.
     var outputs: UnsafeMutablePointer<Float> { hs.p + batch * hidden }
 
-    /// Runs the layer forward over the window from state (h0, c0).
-    func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float]) {
+    /// Runs the layer forward over the window from state (h0, c0). With `packed` (W_hhᵀ packed for
+    /// `PanelKernel`), the per-step recurrent product runs on it instead of a BLAS call that would
+    /// repack W_hh at every step.
+    func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float], packed: PackedMatrix? = nil) {
         let tb = steps * batch, g = gh, bh = batch * hidden
         hs.p.update(from: h0, count: bh)
         if cell.hasCell { cs.p.update(from: c0, count: bh) }
@@ -98,8 +100,12 @@ final class LayerTape {
                 for t in 0..<steps {
                     let s = step(t)
                     fillRows(s.hp, rows: batch, cols: g, with: b)
-                    BLAS.sgemm(transB: true, m: batch, n: g, k: hidden, a: s.hPrev, lda: hidden,
-                               b: w, ldb: hidden, beta: 1, c: s.hp, ldc: g)
+                    if let packed {
+                        packed.multiplyAdd(m: batch, a: s.hPrev, lda: hidden, c: s.hp, ldc: g)
+                    } else {
+                        BLAS.sgemm(transB: true, m: batch, n: g, k: hidden, a: s.hPrev, lda: hidden,
+                                   b: w, ldb: hidden, beta: 1, c: s.hp, ldc: g)
+                    }
                     runCell(s)
                 }
             }
@@ -118,10 +124,11 @@ final class LayerTape {
 
     /// Back-propagates ∂L/∂outputs ([T·B, H]) through time. Adds the weight gradients into
     /// `grads` (W_ih, W_hh, b_ih, b_hh as flat buffers) and, when `dInput` is given, writes ∂L/∂input.
+    /// With `packed` (W_hh packed for `PanelKernel`), ∂L/∂h_{t−1} runs on it instead of BLAS.
     func backward(
         dOut: UnsafePointer<Float>, wih: Tensor, whh: Tensor,
         grads: (wih: FloatBuffer, whh: FloatBuffer, bih: FloatBuffer, bhh: FloatBuffer),
-        dInput: FloatBuffer?
+        dInput: FloatBuffer?, packed: PackedMatrix? = nil
     ) {
         let tb = steps * batch, g = gh, bh = batch * hidden
         dhRec.zero()
@@ -141,7 +148,11 @@ final class LayerTape {
                 case .gru: GRUKernel.backward(s, d)
                 }
                 // ∂L/∂h_{t−1} += ∂L/∂hp_t · W_hh
-                BLAS.sgemm(m: batch, n: hidden, k: g, a: d.dhp, lda: g, b: w, ldb: hidden, beta: 1, c: dhRec.p, ldc: hidden)
+                if let packed {
+                    packed.multiplyAdd(m: batch, a: d.dhp, lda: g, c: dhRec.p, ldc: hidden)
+                } else {
+                    BLAS.sgemm(m: batch, n: hidden, k: g, a: d.dhp, lda: g, b: w, ldb: hidden, beta: 1, c: dhRec.p, ldc: hidden)
+                }
             }
         }
         // Weight gradients over the whole window, one GEMM each.

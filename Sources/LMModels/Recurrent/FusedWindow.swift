@@ -12,6 +12,10 @@ public final class FusedWindow {
     var shards: [WindowShard] = []
     /// Shards to run in parallel (at most; a small batch uses fewer). Defaults to the cores available.
     public var threads: Int
+    /// Whether the recurrent products run on `PanelKernel` with W_hh packed once per window (when the
+    /// CPU has AVX2 and FMA), rather than on BLAS calls that repack W_hh at every step.
+    public var usePanelKernel = PackedMatrix.kernelAvailable
+    var packs: [RecurrentPacks] = []
 
     public init(threads: Int = FusedWindow.defaultThreads) {
         self.threads = Swift.max(1, threads)
@@ -66,18 +70,19 @@ public final class FusedWindow {
             return (slice(ids, width: 1, k), slice(targets, width: 1, k), state.h.map(stateSlice), state.c.map(stateSlice),
                     dropoutMasks.map { $0.masks.map { slice($0, width: h, k) } })
         }
+        let packs = usePanelKernel ? pack(model, train: train) : []
         let shards = self.shards
         if count == 1 {
             shards[0].run(model, ids: work[0].ids, targets: work[0].targets, batch: batch, h0: work[0].h0, c0: work[0].c0,
-                          masks: work[0].masks, train: train, scale: scale)
+                          masks: work[0].masks, train: train, scale: scale, packed: packs)
         } else {
             // Safe to share: each shard writes only its own buffers, and the model's weights are only
             // read until every shard has finished.
-            let shared = Unchecked((shards, model, work))
+            let shared = Unchecked((shards, model, work, packs))
             DispatchQueue.concurrentPerform(iterations: count) { k in
-                let (shards, model, work) = shared.value
+                let (shards, model, work, packs) = shared.value
                 shards[k].run(model, ids: work[k].ids, targets: work[k].targets, batch: bounds[k + 1] - bounds[k],
-                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale)
+                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale, packed: packs)
             }
         }
 
@@ -94,6 +99,33 @@ public final class FusedWindow {
         }
         return Result(loss: Float(loss), finalState: final)
     }
+}
+
+extension FusedWindow {
+    /// Every layer's W_hh packed for this window: transposed for the forward product, and as it is for
+    /// the backward one when training. The buffers are kept; only their contents are rewritten.
+    func pack(_ model: RecurrentModel, train: Bool) -> [RecurrentPacks] {
+        let c = model.config, h = c.hidden, g = c.cell.gates * h
+        if packs.count != c.layers || packs.first?.forward.k != h || packs.first?.forward.n != g {
+            packs = (0..<c.layers).map { _ in RecurrentPacks(forward: PackedMatrix(k: h, n: g), backward: nil) }
+        }
+        for l in 0..<c.layers {
+            if train && packs[l].backward == nil { packs[l].backward = PackedMatrix(k: g, n: h) }
+            model.weightHH(l).data.withUnsafeBufferPointer { w in
+                guard let w = w.baseAddress else { return }
+                packs[l].forward.pack(transposeOf: w, ld: h)
+                if train { packs[l].backward?.pack(w, ld: h) }
+            }
+        }
+        return train ? packs : packs.map { RecurrentPacks(forward: $0.forward, backward: nil) }
+    }
+}
+
+/// One layer's W_hh packed for `PanelKernel`: `forward` holds W_hhᵀ [H × G·H] for h_{t−1}·W_hhᵀ,
+/// `backward` W_hh [G·H × H] for ∂L/∂hp·W_hh.
+struct RecurrentPacks {
+    var forward: PackedMatrix
+    var backward: PackedMatrix?
 }
 
 /// Hands values to worker threads whose use of them is known to be race-free (see the call site).

@@ -44,7 +44,7 @@ final class WindowShard {
     /// Forward, and backward when `train` is set, over time-major `ids`/`targets` of this shard's
     /// `batch` streams; ∂L/∂logits is scaled by `scale` (1 / characters in the whole window).
     func run(_ model: RecurrentModel, ids: [Int], targets: [Int], batch: Int, h0: [[Float]], c0: [[Float]],
-             masks: [[Float]]?, train: Bool, scale: Float) {
+             masks: [[Float]]?, train: Bool, scale: Float, packed: [RecurrentPacks] = []) {
         let c = model.config
         let steps = ids.count / batch, tb = ids.count, h = c.hidden, v = c.vocabSize
         prepare(model, steps: steps, batch: batch, train: train)
@@ -66,7 +66,7 @@ final class WindowShard {
         for l in 0..<c.layers {
             let tape = tapes[l]
             tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
-                         h0: h0[l], c0: c.cell.hasCell ? c0[l] : [])
+                         h0: h0[l], c0: c.cell.hasCell ? c0[l] : [], packed: l < packed.count ? packed[l].forward : nil)
             finalH.append(tape.finalH)
             if c.cell.hasCell { finalC.append(tape.finalC) }
             if l + 1 < c.layers {
@@ -104,11 +104,11 @@ final class WindowShard {
             }
         }
         lossSum = loss
-        if train { backward(model, top: top) }
+        if train { backward(model, top: top, packed: packed) }
     }
 
     /// Backward from ∂L/∂logits (held in `logits`) into `grads`.
-    func backward(_ model: RecurrentModel, top: UnsafeMutablePointer<Float>) {
+    func backward(_ model: RecurrentModel, top: UnsafeMutablePointer<Float>, packed: [RecurrentPacks]) {
         let c = model.config
         let batch = tapes[0].batch, tb = tapes[0].steps * batch, h = c.hidden, v = c.vocabSize
         let slot = ParameterSlots(c)
@@ -125,7 +125,7 @@ final class WindowShard {
             let needInput = l > 0 || model.encoder != nil
             tapes[l].backward(dOut: dTop.p, wih: model.weightIH(l), whh: model.weightHH(l),
                               grads: (wih: grads[s.wih], whh: grads[s.whh], bih: grads[s.bih], bhh: grads[s.bhh]),
-                              dInput: needInput ? dBelow : nil)
+                              dInput: needInput ? dBelow : nil, packed: l < packed.count ? packed[l].backward : nil)
             if l > 0 {
                 // Through the dropout mask of the layer below's output.
                 dTop.p.update(from: dBelow.p, count: tb * h)

@@ -1,0 +1,96 @@
+/// The inner kernel of the recurrent products: C[m × n] += A[m × k] · B, with B already packed in
+/// panels of 16 columns (for each panel, k rows of 16 floats, 64-byte aligned, zero-padded).
+///
+/// Why it exists: a recurrent step multiplies a few rows (the batch) by the same weight matrix W_hh at
+/// every time step. A BLAS call repacks W_hh on every call, and for small batches that repacking took a
+/// quarter of a forward pass (3×512 LSTM, profile in the closing note of issue 6). Packing once per
+/// window and running this kernel at every step keeps only the multiply-adds.
+///
+/// This module is compiled for Haswell-class CPUs (AVX2, FMA; see Package.swift), so the `SIMD8` fused
+/// multiply-adds become single instructions. It must only be called after `PackedMatrix.kernelAvailable`
+/// has confirmed the CPU has them; everything else (packing, the check) lives in baseline code.
+public enum PanelKernel {
+    public typealias V = SIMD8<Float>
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V {
+        V(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+
+    @inline(__always)
+    static func addStore(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+        let s = v + load(p)
+        p[0] = s[0]; p[1] = s[1]; p[2] = s[2]; p[3] = s[3]
+        p[4] = s[4]; p[5] = s[5]; p[6] = s[6]; p[7] = s[7]
+    }
+
+    /// C[m × n] += A[m × k] · B for B packed as described above (`panels` = ⌈n / 16⌉).
+    /// Rows of A and C are `lda` and `ldc` floats apart.
+    public static func multiplyAdd(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        packed: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let panels = (n + 15) / 16
+        // Rows past a multiple of 6, and columns past a multiple of 16, go through zero-padded scratch.
+        let scratchA = UnsafeMutablePointer<Float>.allocate(capacity: 6 * k)
+        let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 16)
+        defer {
+            scratchA.deallocate()
+            scratchC.deallocate()
+        }
+        var m0 = 0
+        while m0 < m {
+            let rows = Swift.min(6, m - m0)
+            var rowsA = a + m0 * lda, strideA = lda
+            if rows < 6 {
+                scratchA.initialize(repeating: 0, count: 6 * k)
+                for r in 0..<rows { (scratchA + r * k).update(from: a + (m0 + r) * lda, count: k) }
+                rowsA = UnsafePointer(scratchA)
+                strideA = k
+            }
+            for p in 0..<panels {
+                let n0 = p * 16
+                let full = rows == 6 && n0 + 16 <= n
+                if full {
+                    block(k: k, a: rowsA, lda: strideA, b: packed + p * 2 * k, c: c + m0 * ldc + n0, ldc: ldc)
+                } else {
+                    scratchC.initialize(repeating: 0, count: 6 * 16)
+                    block(k: k, a: rowsA, lda: strideA, b: packed + p * 2 * k, c: scratchC, ldc: 16)
+                    for r in 0..<rows {
+                        for j in 0..<Swift.min(16, n - n0) { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
+                    }
+                }
+            }
+            m0 += 6
+        }
+    }
+
+    /// Six rows by one 16-column panel: twelve accumulators, two panel loads and six broadcasts per k.
+    @inline(__always)
+    static func block(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        for kk in 0..<k {
+            let b0 = b[2 * kk], b1 = b[2 * kk + 1]
+            var x = V(repeating: a0[kk])
+            c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = V(repeating: a1[kk])
+            c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = V(repeating: a2[kk])
+            c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = V(repeating: a3[kk])
+            c30.addProduct(x, b0); c31.addProduct(x, b1)
+            x = V(repeating: a4[kk])
+            c40.addProduct(x, b0); c41.addProduct(x, b1)
+            x = V(repeating: a5[kk])
+            c50.addProduct(x, b0); c51.addProduct(x, b1)
+        }
+        addStore(c00, c); addStore(c01, c + 8)
+        addStore(c10, c + ldc); addStore(c11, c + ldc + 8)
+        addStore(c20, c + 2 * ldc); addStore(c21, c + 2 * ldc + 8)
+        addStore(c30, c + 3 * ldc); addStore(c31, c + 3 * ldc + 8)
+        addStore(c40, c + 4 * ldc); addStore(c41, c + 4 * ldc + 8)
+        addStore(c50, c + 5 * ldc); addStore(c51, c + 5 * ldc + 8)
+    }
+}
