@@ -50,6 +50,16 @@ struct VectorMathTests {
         for (y, e) in zip(xs, expected) { #expect(Swift.abs(Double(y) - e) <= 2e-6 * e, "exp: \(y), libm \(e)") }
     }
 
+    @Test(.enabled(if: PackedMatrix.kernelAvailable, "this CPU lacks AVX2/FMA, so only the baseline build runs"))
+    func avx2BuildGivesTheSameBitsAsBaseline() {
+        for f in [VectorMath.sigmoid, VectorMath.tanh, VectorMath.exp] as [(UnsafeMutablePointer<Float>, Int, Bool) -> Void] {
+            var fast = VectorMathTests.inputs, slow = VectorMathTests.inputs
+            fast.withUnsafeMutableBufferPointer { f($0.baseAddress!, $0.count, true) }
+            slow.withUnsafeMutableBufferPointer { f($0.baseAddress!, $0.count, false) }
+            #expect(zip(fast, slow).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
+        }
+    }
+
     @Test func nanPropagates() {
         var xs: [Float] = Array(repeating: .nan, count: 11)
         xs.withUnsafeMutableBufferPointer { p in

@@ -13,6 +13,10 @@ final class LayerTape {
     var gh: Int { cell.gates * hidden }
     /// The layer's input [T·B, I] (after dropout); unused for one-hot input, where `ids` is used.
     let input: FloatBuffer
+    /// Where the input is read from: `input`, or (without dropout) the layer below's outputs in place,
+    /// which stay untouched until this layer's backward pass has read them.
+    var source: UnsafeMutablePointer<Float>?
+    var inputRows: UnsafeMutablePointer<Float> { source ?? input.p }
     var ids: [Int] = []
     let xp: FloatBuffer, hp: FloatBuffer, acts: FloatBuffer  // [T·B, G·H]
     let hs: FloatBuffer, cs: FloatBuffer  // [(T+1)·B, H]; slot 0 is the initial state
@@ -89,7 +93,7 @@ final class LayerTape {
                     }
                 } else {
                     fillRows(xp.p, rows: tb, cols: g, with: b)
-                    BLAS.sgemm(transB: true, m: tb, n: g, k: inputSize, a: input.p, lda: inputSize,
+                    BLAS.sgemm(transB: true, m: tb, n: g, k: inputSize, a: inputRows, lda: inputSize,
                                b: w, ldb: inputSize, beta: 1, c: xp.p, ldc: g)
                 }
             }
@@ -175,7 +179,7 @@ final class LayerTape {
                 for j in 0..<v { out[j] += gT[j * g + k] }
             }
         } else {
-            BLAS.sgemm(transA: true, m: g, n: inputSize, k: tb, a: dxp.p, lda: g, b: input.p, ldb: inputSize,
+            BLAS.sgemm(transA: true, m: g, n: inputSize, k: tb, a: dxp.p, lda: g, b: inputRows, ldb: inputSize,
                        beta: 1, c: grads.wih.p, ldc: inputSize)
             if let dInput {
                 wih.data.withUnsafeBufferPointer { w in

@@ -1,94 +1,44 @@
-/// exp, σ and tanh eight floats at a time, for the cell kernels and the softmax.
-///
-/// The gate nonlinearities were a third of a training step when each element went through libm's
-/// scalar `expf`/`tanhf` (profile of config (a)). These are Cephes' single-precision approximations
-/// (relative error about 1e-7, far inside the fused-versus-reference tolerance), written on
-/// `SIMD8<Float>` with only multiply, add, divide, compare and integer bit operations, so that they
-/// vectorise on baseline x86-64 (SSE2) without library calls. Loads and stores go element by element
-/// (which LLVM merges into unaligned vector moves), so any pointer and any length work; a tail shorter
-/// than eight is padded.
+import LMKernels
+
+/// The nonlinearities of the cell kernels and the softmax over whole blocks of floats: `SIMDMath`'s
+/// AVX2 build where the CPU has it (the check `PanelKernel` uses), else the same code inlined here for
+/// baseline x86-64. Both give the same bits.
 enum VectorMath {
     typealias V = SIMD8<Float>
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V {
-        V(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-    }
+    /// Whether the AVX2 entry points run (where the CPU has AVX2 and FMA).
+    static let fast = PackedMatrix.kernelAvailable
 
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
-        p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3]
-        p[4] = v[4]; p[5] = v[5]; p[6] = v[6]; p[7] = v[7]
-    }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { SIMDMath.load(p) }
+    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { SIMDMath.store(v, p) }
 
-    /// eˣ: x = n·ln2 + r with |r| ≤ ln2/2 (n rounded to nearest with the 1.5·2²³ trick, since
-    /// `rounded()` is a library call on SSE2), a degree-6 polynomial for eʳ, and 2ⁿ built in the
-    /// exponent bits. x is clamped to [−87, 88] so 2ⁿ stays a normal float: exp(−87) ≈ 1.6e−38
-    /// stands for anything smaller, exp(88) ≈ 1.65e38 for anything larger (σ and tanh saturate long before).
-    @inline(__always)
-    static func exp(_ x0: V) -> V {
-        // Clamped with masks: `clamped`/`pointwiseMin` are generic, NaN-aware and scalar (10% of a step).
-        var x = x0.replacing(with: -87, where: x0 .< -87)
-        x.replace(with: 88, where: x .> 88)
-        let magic = V(repeating: 12_582_912)  // 1.5·2²³: adding it rounds to an integer
-        let t = x * 1.442_695_04 + magic
-        let n = t - magic
-        var r = x - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
-        let r2 = r * r
-        var p = V(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let y = p * r2 + r + 1
-        let bits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000  // n as an integer
-        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: V.self)
-        return y * scale
-    }
-
-    /// σ(x) = 1 / (1 + e⁻ˣ); saturates cleanly at both ends (e⁻ˣ is clamped, never inf).
-    @inline(__always)
-    static func sigmoid(_ x: V) -> V {
-        1 / (1 + exp(-x))
-    }
-
-    /// tanh: an odd polynomial for |x| < 0.625 (where 1 − 2/(e²ˣ + 1) would lose relative accuracy),
-    /// 1 − 2/(e^{2|x|} + 1) with x's sign beyond (Cephes' tanhf).
-    @inline(__always)
-    static func tanh(_ x: V) -> V {
-        let ax = x.replacing(with: -x, where: x .< 0)
-        let e = exp(2 * ax)
-        var big = 1 - 2 / (e + 1)
-        big.replace(with: -big, where: x .< 0)
-        let z = x * x
-        var p = V(repeating: -5.704_988_727_45e-3)
-        p = p * z + 2.063_908_879_54e-2
-        p = p * z - 5.373_971_555_31e-2
-        p = p * z + 1.333_144_220_36e-1
-        p = p * z - 3.333_328_194_22e-1
-        let small = p * z * x + x
-        return big.replacing(with: small, where: ax .< 0.625)
-    }
-
-    /// Applies `f` in place to `n` floats from `p`.
-    @inline(__always)
-    static func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
+    static func sigmoid(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
+        if fast { return SIMDMath.sigmoidInPlace(p, count: n) }
         var i = 0
         while i + 8 <= n {
-            store(f(load(p + i)), p + i)
+            store(SIMDMath.sigmoid(load(p + i)), p + i)
             i += 8
         }
-        if i < n {
-            var v = V(repeating: 0)
-            for k in 0..<(n - i) { v[k] = p[i + k] }
-            let y = f(v)
-            for k in 0..<(n - i) { p[i + k] = y[k] }
-        }
+        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.sigmoid) }
     }
 
-    static func sigmoid(_ p: UnsafeMutablePointer<Float>, count n: Int) { apply(p, n, sigmoid) }
-    static func tanh(_ p: UnsafeMutablePointer<Float>, count n: Int) { apply(p, n, tanh) }
-    static func exp(_ p: UnsafeMutablePointer<Float>, count n: Int) { apply(p, n, exp) }
+    static func tanh(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
+        if fast { return SIMDMath.tanhInPlace(p, count: n) }
+        var i = 0
+        while i + 8 <= n {
+            store(SIMDMath.tanh(load(p + i)), p + i)
+            i += 8
+        }
+        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.tanh) }
+    }
+
+    static func exp(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
+        if fast { return SIMDMath.expInPlace(p, count: n) }
+        var i = 0
+        while i + 8 <= n {
+            store(SIMDMath.exp(load(p + i)), p + i)
+            i += 8
+        }
+        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.exp) }
+    }
 }

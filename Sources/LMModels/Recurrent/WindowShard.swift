@@ -70,10 +70,12 @@ final class WindowShard {
             finalH.append(tape.finalH)
             if c.cell.hasCell { finalC.append(tape.finalC) }
             if l + 1 < c.layers {
-                let next = tapes[l + 1].input.p
-                next.update(from: tape.outputs, count: tb * h)
                 if let mask = masks?[l] {
-                    for i in 0..<(tb * h) { next[i] *= mask[i] }
+                    let next = tapes[l + 1].input.p, out = tape.outputs
+                    for i in 0..<(tb * h) { next[i] = out[i] * mask[i] }
+                    tapes[l + 1].source = nil
+                } else {
+                    tapes[l + 1].source = tape.outputs
                 }
             }
         }
