@@ -31,37 +31,37 @@ public enum PanelKernel {
         packed: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let panels = (n + 15) / 16
-        // Rows past a multiple of 6, and columns past a multiple of 16, go through zero-padded scratch.
+        let fullBlocks = m / 6, tail = m - fullBlocks * 6
+        // The last rows (fewer than six) and the last columns (fewer than 16) go through zero-padded scratch.
         let scratchA = UnsafeMutablePointer<Float>.allocate(capacity: 6 * k)
         let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 16)
         defer {
             scratchA.deallocate()
             scratchC.deallocate()
         }
-        var m0 = 0
-        while m0 < m {
-            let rows = Swift.min(6, m - m0)
-            var rowsA = a + m0 * lda, strideA = lda
-            if rows < 6 {
-                scratchA.initialize(repeating: 0, count: 6 * k)
-                for r in 0..<rows { (scratchA + r * k).update(from: a + (m0 + r) * lda, count: k) }
-                rowsA = UnsafePointer(scratchA)
-                strideA = k
-            }
-            for p in 0..<panels {
-                let n0 = p * 16
-                let full = rows == 6 && n0 + 16 <= n
-                if full {
-                    block(k: k, a: rowsA, lda: strideA, b: packed + p * 2 * k, c: c + m0 * ldc + n0, ldc: ldc)
+        if tail > 0 {
+            scratchA.initialize(repeating: 0, count: 6 * k)
+            for r in 0..<tail { (scratchA + r * k).update(from: a + (fullBlocks * 6 + r) * lda, count: k) }
+        }
+        // Panels outside, row blocks inside: a panel (k × 16 floats) is read from memory once and stays in
+        // L1 for every block of rows, while the few rows of A stay in L1/L2 throughout.
+        for p in 0..<panels {
+            let n0 = p * 16, panel = packed + p * 2 * k
+            let fullWidth = n0 + 16 <= n
+            for blockIndex in 0..<(fullBlocks + (tail > 0 ? 1 : 0)) {
+                let m0 = blockIndex * 6
+                let isTail = blockIndex == fullBlocks
+                let rowsA = isTail ? UnsafePointer(scratchA) : a + m0 * lda, strideA = isTail ? k : lda
+                if fullWidth && !isTail {
+                    block(k: k, a: rowsA, lda: strideA, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
                 } else {
                     scratchC.initialize(repeating: 0, count: 6 * 16)
-                    block(k: k, a: rowsA, lda: strideA, b: packed + p * 2 * k, c: scratchC, ldc: 16)
-                    for r in 0..<rows {
+                    block(k: k, a: rowsA, lda: strideA, b: panel, c: scratchC, ldc: 16)
+                    for r in 0..<(isTail ? tail : 6) {
                         for j in 0..<Swift.min(16, n - n0) { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
                     }
                 }
             }
-            m0 += 6
         }
     }
 
