@@ -31,66 +31,84 @@ public enum PanelKernel {
         packed: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let panels = (n + 15) / 16
-        let fullBlocks = m / 6, tail = m - fullBlocks * 6
-        // The last rows (fewer than six) and the last columns (fewer than 16) go through zero-padded scratch.
-        let scratchA = UnsafeMutablePointer<Float>.allocate(capacity: 6 * k)
+        // The last columns (fewer than 16) go through a zero-padded scratch block.
         let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 16)
-        defer {
-            scratchA.deallocate()
-            scratchC.deallocate()
-        }
-        if tail > 0 {
-            scratchA.initialize(repeating: 0, count: 6 * k)
-            for r in 0..<tail { (scratchA + r * k).update(from: a + (fullBlocks * 6 + r) * lda, count: k) }
-        }
+        defer { scratchC.deallocate() }
         // Panels outside, row blocks inside: a panel (k × 16 floats) is read from memory once and stays in
         // L1 for every block of rows, while the few rows of A stay in L1/L2 throughout.
         for p in 0..<panels {
             let n0 = p * 16, panel = packed + p * 2 * k
-            let fullWidth = n0 + 16 <= n
-            for blockIndex in 0..<(fullBlocks + (tail > 0 ? 1 : 0)) {
-                let m0 = blockIndex * 6
-                let isTail = blockIndex == fullBlocks
-                let rowsA = isTail ? UnsafePointer(scratchA) : a + m0 * lda, strideA = isTail ? k : lda
-                if fullWidth && !isTail {
-                    block(k: k, a: rowsA, lda: strideA, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
+            let width = Swift.min(16, n - n0)
+            var m0 = 0
+            while m0 < m {
+                let rows = Swift.min(6, m - m0)
+                if width == 16 {
+                    block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
                 } else {
                     scratchC.initialize(repeating: 0, count: 6 * 16)
-                    block(k: k, a: rowsA, lda: strideA, b: panel, c: scratchC, ldc: 16)
-                    for r in 0..<(isTail ? tail : 6) {
-                        for j in 0..<Swift.min(16, n - n0) { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
+                    block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: scratchC, ldc: 16)
+                    for r in 0..<rows {
+                        for j in 0..<width { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
                     }
                 }
+                m0 += rows
             }
         }
     }
 
-    /// Six rows by one 16-column panel: twelve accumulators, two panel loads and six broadcasts per k.
+    /// One block of 1…6 rows: a copy of `rows(_:k:a:lda:b:c:ldc:)` specialised for each count, so that a batch of 25
+    /// runs as 6+6+6+6+1 rows rather than padding the last row to six.
     @inline(__always)
-    static func block(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func block(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        switch rows {
+        case 6: Self.rows(6, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        case 5: Self.rows(5, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        case 4: Self.rows(4, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        case 3: Self.rows(3, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        case 2: Self.rows(2, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        default: Self.rows(1, k: k, a: a, lda: lda, b: b, c: c, ldc: ldc)
+        }
+    }
+
+    /// `count` rows (1…6, a constant at each call site, so the unused accumulators fold away) by one
+    /// 16-column panel: up to twelve accumulators, two panel loads and one broadcast per row per k.
+    @inline(__always)
+    static func rows(_ count: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        // Rows past `count` are never read: their pointers repeat row 0 and their FMAs are skipped.
+        let a0 = a, a1 = count > 1 ? a + lda : a, a2 = count > 2 ? a + 2 * lda : a
+        let a3 = count > 3 ? a + 3 * lda : a, a4 = count > 4 ? a + 4 * lda : a, a5 = count > 5 ? a + 5 * lda : a
         for kk in 0..<k {
             let b0 = b[2 * kk], b1 = b[2 * kk + 1]
             var x = V(repeating: a0[kk])
             c00.addProduct(x, b0); c01.addProduct(x, b1)
-            x = V(repeating: a1[kk])
-            c10.addProduct(x, b0); c11.addProduct(x, b1)
-            x = V(repeating: a2[kk])
-            c20.addProduct(x, b0); c21.addProduct(x, b1)
-            x = V(repeating: a3[kk])
-            c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = V(repeating: a4[kk])
-            c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = V(repeating: a5[kk])
-            c50.addProduct(x, b0); c51.addProduct(x, b1)
+            if count > 1 {
+                x = V(repeating: a1[kk])
+                c10.addProduct(x, b0); c11.addProduct(x, b1)
+            }
+            if count > 2 {
+                x = V(repeating: a2[kk])
+                c20.addProduct(x, b0); c21.addProduct(x, b1)
+            }
+            if count > 3 {
+                x = V(repeating: a3[kk])
+                c30.addProduct(x, b0); c31.addProduct(x, b1)
+            }
+            if count > 4 {
+                x = V(repeating: a4[kk])
+                c40.addProduct(x, b0); c41.addProduct(x, b1)
+            }
+            if count > 5 {
+                x = V(repeating: a5[kk])
+                c50.addProduct(x, b0); c51.addProduct(x, b1)
+            }
         }
         addStore(c00, c); addStore(c01, c + 8)
-        addStore(c10, c + ldc); addStore(c11, c + ldc + 8)
-        addStore(c20, c + 2 * ldc); addStore(c21, c + 2 * ldc + 8)
-        addStore(c30, c + 3 * ldc); addStore(c31, c + 3 * ldc + 8)
-        addStore(c40, c + 4 * ldc); addStore(c41, c + 4 * ldc + 8)
-        addStore(c50, c + 5 * ldc); addStore(c51, c + 5 * ldc + 8)
+        if count > 1 { addStore(c10, c + ldc); addStore(c11, c + ldc + 8) }
+        if count > 2 { addStore(c20, c + 2 * ldc); addStore(c21, c + 2 * ldc + 8) }
+        if count > 3 { addStore(c30, c + 3 * ldc); addStore(c31, c + 3 * ldc + 8) }
+        if count > 4 { addStore(c40, c + 4 * ldc); addStore(c41, c + 4 * ldc + 8) }
+        if count > 5 { addStore(c50, c + 5 * ldc); addStore(c51, c + 5 * ldc + 8) }
     }
 }
