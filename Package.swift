@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
         .testTarget(name: "LMInspectTests", dependencies: ["LMInspect", "LMModels", "LMCore"]),
         .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"], exclude: ["Transcripts"]),
-        .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore"], exclude: ["Scripts"]),
+        .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore", "LMKernels"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v6]
 )

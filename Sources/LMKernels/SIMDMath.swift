@@ -7,19 +7,20 @@
 /// go element by element (which LLVM merges into unaligned vector moves), so any pointer and any length
 /// work; a tail shorter than eight is padded.
 ///
-/// The element functions are `@inlinable`: inlined into baseline code (LMModels) they compile to SSE2;
-/// the `…InPlace` entry points below are compiled in this module, for AVX2, where the same arithmetic
-/// runs eight lanes per instruction. Both give the same bits (no contraction into FMAs happens).
+/// One source, two builds: this file is compiled into LMKernels (for AVX2, whose `…InPlace` entry
+/// points take pointers) and, through a symbolic link, into LMModels (baseline x86-64). No SIMD value
+/// ever crosses between the two modules, whose calling conventions for 256-bit vectors differ. Both
+/// builds do the same operations in the same order (no contraction into FMAs) and give the same bits.
 public enum SIMDMath {
-    public typealias V = SIMD8<Float>
+    typealias V = SIMD8<Float>
 
-    @inlinable @inline(__always)
-    public static func load(_ p: UnsafePointer<Float>) -> V {
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V {
         V(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
     }
 
-    @inlinable @inline(__always)
-    public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
         p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3]
         p[4] = v[4]; p[5] = v[5]; p[6] = v[6]; p[7] = v[7]
     }
@@ -28,8 +29,8 @@ public enum SIMDMath {
     /// `rounded()` is a library call on SSE2), a degree-6 polynomial for eʳ, and 2ⁿ built in the
     /// exponent bits. x is clamped to [−87, 88] so 2ⁿ stays a normal float: exp(−87) ≈ 1.6e−38
     /// stands for anything smaller, exp(88) ≈ 1.65e38 for anything larger (σ and tanh saturate long before).
-    @inlinable @inline(__always)
-    public static func exp(_ x0: V) -> V {
+    @inline(__always)
+    static func exp(_ x0: V) -> V {
         // Clamped with masks: `clamped`/`pointwiseMin` are generic, NaN-aware and scalar (10% of a step).
         var x = x0.replacing(with: -87, where: x0 .< -87)
         x.replace(with: 88, where: x .> 88)
@@ -52,15 +53,15 @@ public enum SIMDMath {
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ); saturates cleanly at both ends (e⁻ˣ is clamped, never inf).
-    @inlinable @inline(__always)
-    public static func sigmoid(_ x: V) -> V {
+    @inline(__always)
+    static func sigmoid(_ x: V) -> V {
         1 / (1 + exp(-x))
     }
 
     /// tanh: an odd polynomial for |x| < 0.625 (where 1 − 2/(e²ˣ + 1) would lose relative accuracy),
     /// 1 − 2/(e^{2|x|} + 1) with x's sign beyond (Cephes' tanhf).
-    @inlinable @inline(__always)
-    public static func tanh(_ x: V) -> V {
+    @inline(__always)
+    static func tanh(_ x: V) -> V {
         let ax = x.replacing(with: -x, where: x .< 0)
         let e = exp(2 * ax)
         var big = 1 - 2 / (e + 1)
@@ -76,8 +77,8 @@ public enum SIMDMath {
     }
 
     /// Applies `f` in place to `n` floats from `p`.
-    @inlinable @inline(__always)
-    public static func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
+    @inline(__always)
+    static func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
         var i = 0
         while i + 8 <= n {
             store(f(load(p + i)), p + i)
@@ -95,8 +96,8 @@ public enum SIMDMath {
     // The loops are written out rather than passed `sigmoid` as a closure: through a closure the
     // compiler merged the three into one loop with an indirect call per eight floats.
 
-    /// σ over `n` floats in place, compiled for AVX2 (call only where `PanelKernel` may run).
-    public static func sigmoidInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    @inline(__always)
+    static func sigmoidLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
             store(sigmoid(load(p + i)), p + i)
@@ -105,8 +106,8 @@ public enum SIMDMath {
         if i < n { apply(p + i, n - i, sigmoid) }
     }
 
-    /// tanh over `n` floats in place, compiled for AVX2.
-    public static func tanhInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    @inline(__always)
+    static func tanhLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
             store(tanh(load(p + i)), p + i)
@@ -115,8 +116,8 @@ public enum SIMDMath {
         if i < n { apply(p + i, n - i, tanh) }
     }
 
-    /// eˣ over `n` floats in place, compiled for AVX2.
-    public static func expInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    @inline(__always)
+    static func expLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
             store(exp(load(p + i)), p + i)
@@ -124,4 +125,11 @@ public enum SIMDMath {
         }
         if i < n { apply(p + i, n - i, exp) }
     }
+
+    /// σ over `n` floats in place, compiled for AVX2 (call only where `PanelKernel` may run).
+    public static func sigmoidInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) { sigmoidLoop(p, n) }
+    /// tanh over `n` floats in place, compiled for AVX2.
+    public static func tanhInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) { tanhLoop(p, n) }
+    /// eˣ over `n` floats in place, compiled for AVX2.
+    public static func expInPlace(_ p: UnsafeMutablePointer<Float>, count n: Int) { expLoop(p, n) }
 }

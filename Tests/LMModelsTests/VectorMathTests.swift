@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import LMKernels
 import Testing
 @testable import LMModels
 
@@ -58,6 +59,34 @@ struct VectorMathTests {
             slow.withUnsafeMutableBufferPointer { f($0.baseAddress!, $0.count, false) }
             #expect(zip(fast, slow).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
         }
+    }
+
+    @Test(.enabled(if: PackedMatrix.kernelAvailable, "this CPU lacks AVX2/FMA, so only the baseline build runs"),
+          arguments: [13, 16])
+    func lstmStepAVX2GivesTheSameBitsAsBaseline(hidden h: Int) {
+        let batch = 3
+        var rng = RandomSource(seed: UInt64(h))
+        func random(_ n: Int, scale: Float) -> [Float] { (0..<n).map { _ in (rng.nextFloat() - 0.5) * scale } }
+        let xp = random(batch * 4 * h, scale: 8), hp = random(batch * 4 * h, scale: 8), cPrev = random(batch * h, scale: 4)
+        func run(_ avx2: Bool) -> [Float] {
+            var acts = [Float](repeating: 0, count: batch * 4 * h), c = [Float](repeating: 0, count: batch * h)
+            var aux = c, out = c
+            acts.withUnsafeMutableBufferPointer { a in c.withUnsafeMutableBufferPointer { cc in
+                aux.withUnsafeMutableBufferPointer { x in out.withUnsafeMutableBufferPointer { o in
+                    let step = avx2 ? LMKernels.LSTMStep.forwardAVX2 : LMModels.LSTMStep.forward
+                    step(batch, h, xp, hp, a.baseAddress!, cPrev, cc.baseAddress!, x.baseAddress!, o.baseAddress!)
+                } }
+            } }
+            return acts + c + aux + out
+        }
+        let fast = run(true), slow = run(false)
+        #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+        // And it is the LSTM: h = o·tanh(f·c_prev + i·g) for one unit, in doubles.
+        let z = zip(xp, hp).map { Double($0) + Double($1) }
+        func sig(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
+        let i = sig(z[1]), f = sig(z[h + 1]), g = Foundation.tanh(z[2 * h + 1]), o = sig(z[3 * h + 1])
+        let expected = o * Foundation.tanh(f * Double(cPrev[1]) + i * g)
+        #expect(Swift.abs(Double(fast[batch * 4 * h + 2 * batch * h + 1]) - expected) < 1e-5)
     }
 
     @Test func nanPropagates() {

@@ -1,29 +1,21 @@
 import RealModule
 import LMCore
+import LMKernels
 
 /// The standard LSTM step (PyTorch's gate order i, f, g, o) and its backward pass.
 ///
 ///     i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)      z = xp + hp
 ///     c = f⊙c_prev + i⊙g        h = o⊙tanh(c)
 enum LSTMKernel {
-    /// Pre-activations first (xp + hp into `acts`), then σ and tanh over whole gate blocks with
-    /// `VectorMath`, then the cell update: the nonlinearities run eight lanes at a time.
-    static func forward(_ s: StepBuffers) {
-        let h = s.hidden, g4 = 4 * h
-        let n = s.batch * g4
-        for k in 0..<n { s.acts[k] = s.xp[k] + s.hp[k] }
-        for b in 0..<s.batch {
-            let a = s.acts + b * g4, r = b * h
-            VectorMath.sigmoid(a, count: 2 * h)  // i, f
-            VectorMath.tanh(a + 2 * h, count: h)  // g
-            VectorMath.sigmoid(a + 3 * h, count: h)  // o
-            for j in 0..<h {
-                let c = a[h + j] * s.cPrev[r + j] + a[j] * a[2 * h + j]
-                s.c[r + j] = c
-                s.aux[r + j] = c
-            }
-            VectorMath.tanh(s.aux + r, count: h)
-            for j in 0..<h { s.h[r + j] = a[3 * h + j] * s.aux[r + j] }
+    /// Pre-activations first (xp + hp into `acts`), then σ and tanh over whole gate blocks, then the
+    /// cell update, eight lanes at a time: `LSTMStep` in LMKernels, compiled for AVX2 where the CPU has it.
+    static func forward(_ s: StepBuffers, fast: Bool = VectorMath.fast) {
+        if fast {
+            LMKernels.LSTMStep.forwardAVX2(batch: s.batch, hidden: s.hidden, xp: s.xp, hp: s.hp, acts: s.acts,
+                                 cPrev: s.cPrev, c: s.c, aux: s.aux, h: s.h)
+        } else {
+            LSTMStep.forward(batch: s.batch, hidden: s.hidden, xp: s.xp, hp: s.hp, acts: s.acts,
+                             cPrev: s.cPrev, c: s.c, aux: s.aux, h: s.h)
         }
     }
 

@@ -1,8 +1,8 @@
 import LMKernels
 
 /// The nonlinearities of the cell kernels and the softmax over whole blocks of floats: `SIMDMath`'s
-/// AVX2 build where the CPU has it (the check `PanelKernel` uses), else the same code inlined here for
-/// baseline x86-64. Both give the same bits.
+/// AVX2 build in LMKernels where the CPU has it (the check `PanelKernel` uses), else this module's own
+/// baseline build of the same file. Both give the same bits.
 enum VectorMath {
     typealias V = SIMD8<Float>
 
@@ -13,32 +13,14 @@ enum VectorMath {
     @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { SIMDMath.store(v, p) }
 
     static func sigmoid(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
-        if fast { return SIMDMath.sigmoidInPlace(p, count: n) }
-        var i = 0
-        while i + 8 <= n {
-            store(SIMDMath.sigmoid(load(p + i)), p + i)
-            i += 8
-        }
-        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.sigmoid) }
+        if fast { LMKernels.SIMDMath.sigmoidInPlace(p, count: n) } else { SIMDMath.sigmoidLoop(p, n) }
     }
 
     static func tanh(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
-        if fast { return SIMDMath.tanhInPlace(p, count: n) }
-        var i = 0
-        while i + 8 <= n {
-            store(SIMDMath.tanh(load(p + i)), p + i)
-            i += 8
-        }
-        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.tanh) }
+        if fast { LMKernels.SIMDMath.tanhInPlace(p, count: n) } else { SIMDMath.tanhLoop(p, n) }
     }
 
     static func exp(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
-        if fast { return SIMDMath.expInPlace(p, count: n) }
-        var i = 0
-        while i + 8 <= n {
-            store(SIMDMath.exp(load(p + i)), p + i)
-            i += 8
-        }
-        if i < n { SIMDMath.apply(p + i, n - i, SIMDMath.exp) }
+        if fast { LMKernels.SIMDMath.expInPlace(p, count: n) } else { SIMDMath.expLoop(p, n) }
     }
 }

@@ -1,0 +1,1 @@
+../../LMKernels/LSTMStep.swift
