@@ -2,25 +2,27 @@
 ///
 ///     z = xp + hp;  i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o);  c = f⊙c_prev + i⊙g;  h = o⊙tanh(c)
 ///
-/// `acts` [B, 4H] receives the gate values, `c` and `aux` (= tanh c) and `h` [B, H]. Like `SIMDMath`
+/// Without `xp`, `acts` already holds z on entry. `acts` [B, 4H] receives the gate values, `c` and `aux` (= tanh c) and `h` [B, H]. Like `SIMDMath`
 /// this file is compiled twice: in LMKernels, where `forwardAVX2` is the AVX2 build, and through a
 /// symbolic link in LMModels, where `LSTMKernel` calls `forward` as baseline code. Same bits either way.
 public enum LSTMStep {
     @inline(__always)
     static func forward(
-        batch: Int, hidden h: Int, xp: UnsafePointer<Float>, hp: UnsafePointer<Float>, acts: UnsafeMutablePointer<Float>,
+        batch: Int, hidden h: Int, xp: UnsafePointer<Float>?, hp: UnsafePointer<Float>, acts: UnsafeMutablePointer<Float>,
         cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, aux: UnsafeMutablePointer<Float>,
         h out: UnsafeMutablePointer<Float>
     ) {
         let g4 = 4 * h, n = batch * g4
-        var k = 0
-        while k + 8 <= n {
-            SIMDMath.store(SIMDMath.load(xp + k) + SIMDMath.load(hp + k), acts + k)
-            k += 8
-        }
-        while k < n {
-            acts[k] = xp[k] + hp[k]
-            k += 1
+        if let xp {
+            var k = 0
+            while k + 8 <= n {
+                SIMDMath.store(SIMDMath.load(xp + k) + SIMDMath.load(hp + k), acts + k)
+                k += 8
+            }
+            while k < n {
+                acts[k] = xp[k] + hp[k]
+                k += 1
+            }
         }
         for b in 0..<batch {
             let a = acts + b * g4, r = b * h
@@ -50,7 +52,7 @@ public enum LSTMStep {
 
     /// `forward` compiled for AVX2 (call only where `PanelKernel` may run).
     public static func forwardAVX2(
-        batch: Int, hidden: Int, xp: UnsafePointer<Float>, hp: UnsafePointer<Float>, acts: UnsafeMutablePointer<Float>,
+        batch: Int, hidden: Int, xp: UnsafePointer<Float>?, hp: UnsafePointer<Float>, acts: UnsafeMutablePointer<Float>,
         cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, aux: UnsafeMutablePointer<Float>,
         h: UnsafeMutablePointer<Float>
     ) {

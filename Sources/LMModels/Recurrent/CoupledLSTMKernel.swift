@@ -10,7 +10,7 @@ enum CoupledLSTMKernel {
     static func forward(_ s: StepBuffers) {
         let h = s.hidden, g3 = 3 * h
         let n = s.batch * g3
-        for k in 0..<n { s.acts[k] = s.xp[k] + s.hp[k] }
+        if !s.summed { for k in 0..<n { s.acts[k] = s.xp[k] + s.hp[k] } }
         for b in 0..<s.batch {
             let a = s.acts + b * g3, r = b * h
             VectorMath.sigmoid(a, count: 2 * h)  // f, o

@@ -70,10 +70,14 @@ final class LayerTape {
     /// Runs the layer forward over the window from state (h0, c0). With `packed` (W_hhᵀ packed for
     /// `PanelKernel`), the per-step recurrent product runs on it instead of a BLAS call that would
     /// repack W_hh at every step.
-    func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float], packed: PackedMatrix? = nil) {
+    func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float], packed: PackedMatrix? = nil,
+                 packedInput: PackedMatrix? = nil) {
         let tb = steps * batch, g = gh, bh = batch * hidden
         hs.p.update(from: h0, count: bh)
         if cell.hasCell { cs.p.update(from: c0, count: bh) }
+        if let packed, cell != .gru, oneHot || packedInput != nil {
+            return forwardByStep(wih: wih, bih: bih, bhh: bhh, packed: packed, packedInput: packedInput)
+        }
         wih.data.withUnsafeBufferPointer { w in
             bih.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
@@ -112,6 +116,48 @@ final class LayerTape {
                     }
                     runCell(s)
                 }
+            }
+        }
+    }
+
+    /// The forward pass with both projections made step by step on the panel kernel, straight into the
+    /// step's `acts`: z_t = b_ih + b_hh + x_t·W_ihᵀ + h_{t−1}·W_hhᵀ (a row gather for one-hot x). A window's
+    /// input projection made up front in one GEMM is larger than the caches, so each step would read its
+    /// slice back from memory (half the time of the gate step in config (a)); made at the step, the
+    /// numbers are in L1 when the cell reads them. Every cell but the GRU (whose r multiplies hp alone).
+    func forwardByStep(wih: Tensor, bih: Tensor, bhh: Tensor, packed: PackedMatrix, packedInput: PackedMatrix?) {
+        let g = gh
+        var bias = bih.data
+        for k in 0..<Swift.min(bias.count, bhh.count) { bias[k] += bhh.data[k] }
+        if oneHot {
+            // x·W_ihᵀ for a one-hot x is column `id` of W_ih; transposed once per window, it is a row.
+            let v = inputSize
+            transposed = FloatBuffer.reuse(transposed, v * g)
+            let wT = transposed.p
+            wih.data.withUnsafeBufferPointer { w in
+                guard let w = w.baseAddress else { return }
+                for k in 0..<g {
+                    for j in 0..<v { wT[j * g + k] = w[k * v + j] }
+                }
+            }
+        }
+        bias.withUnsafeBufferPointer { b in
+            guard let b = b.baseAddress else { return }
+            for t in 0..<steps {
+                var s = step(t)
+                s.summed = true
+                fillRows(s.acts, rows: batch, cols: g, with: b)
+                if oneHot {
+                    let wT = transposed.p
+                    for r in 0..<batch {
+                        let row = s.acts + r * g, src = wT + ids[t * batch + r] * g
+                        for k in 0..<g { row[k] += src[k] }
+                    }
+                } else if let packedInput {
+                    packedInput.multiplyAdd(m: batch, a: inputRows + t * batch * inputSize, lda: inputSize, c: s.acts, ldc: g)
+                }
+                packed.multiplyAdd(m: batch, a: s.hPrev, lda: hidden, c: s.acts, ldc: g)
+                runCell(s)
             }
         }
     }

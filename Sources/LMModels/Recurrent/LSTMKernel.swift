@@ -11,10 +11,10 @@ enum LSTMKernel {
     /// cell update, eight lanes at a time: `LSTMStep` in LMKernels, compiled for AVX2 where the CPU has it.
     static func forward(_ s: StepBuffers, fast: Bool = VectorMath.fast) {
         if fast {
-            LMKernels.LSTMStep.forwardAVX2(batch: s.batch, hidden: s.hidden, xp: s.xp, hp: s.hp, acts: s.acts,
+            LMKernels.LSTMStep.forwardAVX2(batch: s.batch, hidden: s.hidden, xp: s.summed ? nil : s.xp, hp: s.hp, acts: s.acts,
                                  cPrev: s.cPrev, c: s.c, aux: s.aux, h: s.h)
         } else {
-            LSTMStep.forward(batch: s.batch, hidden: s.hidden, xp: s.xp, hp: s.hp, acts: s.acts,
+            LSTMStep.forward(batch: s.batch, hidden: s.hidden, xp: s.summed ? nil : s.xp, hp: s.hp, acts: s.acts,
                              cPrev: s.cPrev, c: s.c, aux: s.aux, h: s.h)
         }
     }

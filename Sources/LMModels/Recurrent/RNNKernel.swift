@@ -5,7 +5,7 @@ enum RNNKernel {
     /// tanh over the whole [B, H] block at once with `VectorMath`.
     static func forward(_ s: StepBuffers) {
         let n = s.batch * s.hidden
-        for i in 0..<n { s.acts[i] = s.xp[i] + s.hp[i] }
+        if !s.summed { for i in 0..<n { s.acts[i] = s.xp[i] + s.hp[i] } }
         VectorMath.tanh(s.acts, count: n)
         s.h.update(from: s.acts, count: n)
     }

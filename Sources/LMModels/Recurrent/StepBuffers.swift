@@ -14,6 +14,8 @@ struct StepBuffers {
     var cPrev: UnsafeMutablePointer<Float>
     var c: UnsafeMutablePointer<Float>
     var aux: UnsafeMutablePointer<Float>
+    /// `acts` already holds the pre-activation z (made step by step); xp and hp are not read.
+    var summed = false
 }
 
 /// Gradient pointers for one step's backward pass.

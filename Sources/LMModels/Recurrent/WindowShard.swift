@@ -66,7 +66,8 @@ final class WindowShard {
         for l in 0..<c.layers {
             let tape = tapes[l]
             tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
-                         h0: h0[l], c0: c.cell.hasCell ? c0[l] : [], packed: l < packed.count ? packed[l].forward : nil)
+                         h0: h0[l], c0: c.cell.hasCell ? c0[l] : [], packed: l < packed.count ? packed[l].forward : nil,
+                         packedInput: l < packed.count ? packed[l].input : nil)
             finalH.append(tape.finalH)
             if c.cell.hasCell { finalC.append(tape.finalC) }
             if l + 1 < c.layers {
