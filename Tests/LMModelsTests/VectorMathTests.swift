@@ -81,6 +81,22 @@ struct VectorMathTests {
         }
         let fast = run(true), slow = run(false)
         #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+        // The backward step from those gates, both builds.
+        let acts = Array(fast[0..<(batch * 4 * h)]), aux = Array(fast[(batch * 5 * h)..<(batch * 6 * h)])
+        let dh = random(batch * h, scale: 2), dcIn = random(batch * h, scale: 2)
+        func back(_ avx2: Bool) -> [Float] {
+            var dc = dcIn, dz = [Float](repeating: 0, count: batch * 4 * h), dhPrev = [Float](repeating: 1, count: batch * h)
+            dc.withUnsafeMutableBufferPointer { c in dz.withUnsafeMutableBufferPointer { z in dhPrev.withUnsafeMutableBufferPointer { p in
+                let step = avx2 ? LMKernels.LSTMStep.backwardAVX2 : LMModels.LSTMStep.backward
+                step(batch, h, acts, aux, cPrev, dh, c.baseAddress!, z.baseAddress!, p.baseAddress!)
+            } } }
+            return dc + dz + dhPrev
+        }
+        let fastBack = back(true), slowBack = back(false)
+        #expect(fastBack.map(\.bitPattern) == slowBack.map(\.bitPattern))
+        // dc_prev = (dc + dh·o·(1 − tanh²c))·f for one unit.
+        let o1 = acts[3 * h + 1], f1 = acts[h + 1], t1 = aux[1]
+        #expect(Swift.abs(fastBack[1] - (dcIn[1] + dh[1] * o1 * (1 - t1 * t1)) * f1) < 1e-6)
         // And it is the LSTM: h = o·tanh(f·c_prev + i·g) for one unit, in doubles.
         let z = zip(xp, hp).map { Double($0) + Double($1) }
         func sig(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
