@@ -14,12 +14,12 @@
 public enum SIMDMath {
     typealias V = SIMD8<Float>
 
-    @inline(__always)
+    @_transparent
     static func load(_ p: UnsafePointer<Float>) -> V {
         V(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
     }
 
-    @inline(__always)
+    @_transparent
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
         p[0] = v[0]; p[1] = v[1]; p[2] = v[2]; p[3] = v[3]
         p[4] = v[4]; p[5] = v[5]; p[6] = v[6]; p[7] = v[7]
@@ -29,7 +29,7 @@ public enum SIMDMath {
     /// `rounded()` is a library call on SSE2), a degree-6 polynomial for eʳ, and 2ⁿ built in the
     /// exponent bits. x is clamped to [−87, 88] so 2ⁿ stays a normal float: exp(−87) ≈ 1.6e−38
     /// stands for anything smaller, exp(88) ≈ 1.65e38 for anything larger (σ and tanh saturate long before).
-    @inline(__always)
+    @_transparent
     static func exp(_ x0: V) -> V {
         // Clamped with masks: `clamped`/`pointwiseMin` are generic, NaN-aware and scalar (10% of a step).
         var x = x0.replacing(with: -87, where: x0 .< -87)
@@ -53,14 +53,14 @@ public enum SIMDMath {
     }
 
     /// σ(x) = 1 / (1 + e⁻ˣ); saturates cleanly at both ends (e⁻ˣ is clamped, never inf).
-    @inline(__always)
+    @_transparent
     static func sigmoid(_ x: V) -> V {
         1 / (1 + exp(-x))
     }
 
     /// tanh: an odd polynomial for |x| < 0.625 (where 1 − 2/(e²ˣ + 1) would lose relative accuracy),
     /// 1 − 2/(e^{2|x|} + 1) with x's sign beyond (Cephes' tanhf).
-    @inline(__always)
+    @_transparent
     static func tanh(_ x: V) -> V {
         let ax = x.replacing(with: -x, where: x .< 0)
         let e = exp(2 * ax)
@@ -77,7 +77,7 @@ public enum SIMDMath {
     }
 
     /// Applies `f` in place to `n` floats from `p`.
-    @inline(__always)
+    @_transparent
     static func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
         var i = 0
         while i + 8 <= n {
@@ -96,7 +96,7 @@ public enum SIMDMath {
     // The loops are written out rather than passed `sigmoid` as a closure: through a closure the
     // compiler merged the three into one loop with an indirect call per eight floats.
 
-    @inline(__always)
+    @_transparent
     static func sigmoidLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
@@ -106,7 +106,7 @@ public enum SIMDMath {
         if i < n { apply(p + i, n - i, sigmoid) }
     }
 
-    @inline(__always)
+    @_transparent
     static func tanhLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
@@ -116,7 +116,7 @@ public enum SIMDMath {
         if i < n { apply(p + i, n - i, tanh) }
     }
 
-    @inline(__always)
+    @_transparent
     static func expLoop(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n {
