@@ -146,15 +146,15 @@ final class LayerTape {
             for t in 0..<steps {
                 var s = step(t)
                 s.summed = true
-                fillRows(s.acts, rows: batch, cols: g, with: b)
                 if oneHot {
                     let wT = transposed.p
                     for r in 0..<batch {
                         let row = s.acts + r * g, src = wT + ids[t * batch + r] * g
-                        for k in 0..<g { row[k] += src[k] }
+                        for k in 0..<g { row[k] = b[k] + src[k] }
                     }
-                } else if let packedInput {
-                    packedInput.multiplyAdd(m: batch, a: inputRows + t * batch * inputSize, lda: inputSize, c: s.acts, ldc: g)
+                } else {
+                    fillRows(s.acts, rows: batch, cols: g, with: b)
+                    packedInput?.multiplyAdd(m: batch, a: inputRows + t * batch * inputSize, lda: inputSize, c: s.acts, ldc: g)
                 }
                 packed.multiplyAdd(m: batch, a: s.hPrev, lda: hidden, c: s.acts, ldc: g)
                 runCell(s)
