@@ -66,6 +66,14 @@ struct FusedVersusReferenceTests {
                 let got = model.parameters[name]?.grad?.data ?? []
                 expectClose(got, expected, "\(name), panel \(panel)")
             }
+            // Forward only (two rolling slots per step buffer, odd and even step counts): same loss and state.
+            let eval = try window.run(model, ids: ids, targets: targets, batch: k.batch, state: state,
+                                      dropoutMasks: masks, train: false)
+            #expect(Swift.abs(eval.loss - (try ref.loss.item())) < 1e-5)
+            for l in 0..<k.layers {
+                expectClose(eval.finalState.h[l], ref.finalState.h[l], "forward-only final h, layer \(l), panel \(panel)")
+                if k.cell.hasCell { expectClose(eval.finalState.c[l], ref.finalState.c[l], "forward-only final c, layer \(l), panel \(panel)") }
+            }
         }
     }
 

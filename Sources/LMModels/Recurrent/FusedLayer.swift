@@ -27,41 +27,50 @@ final class LayerTape {
     /// One-hot input only: W_ih transposed to [V, G·H] (forward), then ∂L/∂W_ih transposed (backward).
     var transposed = FloatBuffer(0)
 
-    init(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, oneHot: Bool) {
+    /// Forward only: the per-step buffers (hp, acts, c, aux) are two slots used in turn rather than one
+    /// per step, since nothing reads them back; they stay in L1 instead of streaming the window through
+    /// memory. The outputs h and the whole-window input projection keep one slot per step.
+    let rolling: Bool
+
+    init(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, oneHot: Bool, rolling: Bool = false) {
         self.cell = cell
         self.steps = steps
         self.batch = batch
         self.hidden = hidden
         self.inputSize = inputSize
+        self.rolling = rolling
         let tb = steps * batch, g = cell.gates * hidden
+        let slots = rolling ? Swift.min(2, steps) : steps
         input = FloatBuffer(oneHot ? 0 : tb * inputSize)
         xp = FloatBuffer(tb * g)
-        hp = FloatBuffer(tb * g)
-        acts = FloatBuffer(tb * g)
+        hp = FloatBuffer(slots * batch * g)
+        acts = FloatBuffer(slots * batch * g)
         hs = FloatBuffer((steps + 1) * batch * hidden)
-        cs = FloatBuffer(cell.hasCell ? (steps + 1) * batch * hidden : 0)
-        aux = FloatBuffer(cell.hasCell ? tb * hidden : 0)
-        dxp = FloatBuffer(tb * g)
-        dhp = cell == .gru ? FloatBuffer(tb * g) : dxp
+        cs = FloatBuffer(cell.hasCell ? (rolling ? 2 : steps + 1) * batch * hidden : 0)
+        aux = FloatBuffer(cell.hasCell ? slots * batch * hidden : 0)
+        dxp = FloatBuffer(rolling ? 0 : tb * g)
+        dhp = cell == .gru && !rolling ? FloatBuffer(tb * g) : dxp
         dh = FloatBuffer(batch * hidden)
         dhRec = FloatBuffer(batch * hidden)
         dc = FloatBuffer(batch * hidden)
     }
 
-    func matches(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int) -> Bool {
+    func matches(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, rolling: Bool) -> Bool {
         self.cell == cell && self.steps == steps && self.batch == batch && self.hidden == hidden && self.inputSize == inputSize
+            && self.rolling == rolling
     }
 
     var oneHot: Bool { input.count == 0 }
 
     func step(_ t: Int) -> StepBuffers {
         let bh = batch * hidden, bg = batch * gh
+        let slot = rolling ? t % 2 : t, cSlot = rolling ? t % 2 : t, cNext = rolling ? (t + 1) % 2 : t + 1
         return StepBuffers(
             batch: batch, hidden: hidden,
-            xp: xp.p + t * bg, hp: hp.p + t * bg, acts: acts.p + t * bg,
+            xp: xp.p + t * bg, hp: hp.p + slot * bg, acts: acts.p + slot * bg,
             hPrev: hs.p + t * bh, h: hs.p + (t + 1) * bh,
-            cPrev: cs.p + t * bh, c: cs.p + (t + 1) * bh,
-            aux: aux.p + t * bh)
+            cPrev: cs.p + cSlot * bh, c: cs.p + cNext * bh,
+            aux: aux.p + slot * bh)
     }
 
     /// The layer's outputs h_1…h_T as one [T·B, H] block.
@@ -239,5 +248,7 @@ final class LayerTape {
 
     /// The state after the last step.
     var finalH: [Float] { hs.array(offset: steps * batch * hidden, count: batch * hidden) }
-    var finalC: [Float] { cell.hasCell ? cs.array(offset: steps * batch * hidden, count: batch * hidden) : [] }
+    var finalC: [Float] {
+        cell.hasCell ? cs.array(offset: (rolling ? steps % 2 : steps) * batch * hidden, count: batch * hidden) : []
+    }
 }

@@ -21,13 +21,13 @@ final class WindowShard {
     func prepare(_ model: RecurrentModel, steps: Int, batch: Int, train: Bool) {
         let c = model.config
         let fresh = tapes.count == c.layers && tapes.enumerated().allSatisfy { l, t in
-            t.matches(cell: c.cell, steps: steps, batch: batch, hidden: c.hidden, inputSize: c.inputSize(layer: l))
+            t.matches(cell: c.cell, steps: steps, batch: batch, hidden: c.hidden, inputSize: c.inputSize(layer: l), rolling: !train)
                 && t.oneHot == (l == 0 && c.embed == 0)
         }
         if !fresh {
             tapes = (0..<c.layers).map { l in
                 LayerTape(cell: c.cell, steps: steps, batch: batch, hidden: c.hidden,
-                          inputSize: c.inputSize(layer: l), oneHot: l == 0 && c.embed == 0)
+                          inputSize: c.inputSize(layer: l), oneHot: l == 0 && c.embed == 0, rolling: !train)
             }
         }
         let tb = steps * batch
