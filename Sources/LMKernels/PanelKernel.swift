@@ -30,35 +30,34 @@ public enum PanelKernel {
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
         packed: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        // The last columns (fewer than 16) go through a zero-padded scratch block, on the stack: this
-        // runs at every time step, so it allocates nothing.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * 16) { scratch in
-            guard let scratchC = scratch.baseAddress else { return }
-            // Panels outside, row blocks inside: a panel (k × 16 floats) is read from memory once and stays
-            // in L1 for every block of rows, while the few rows of A stay in L1/L2 throughout.
-            for p in 0..<(n + 15) / 16 {
-                let n0 = p * 16, panel = packed + p * 2 * k
-                let width = Swift.min(16, n - n0)
-                var m0 = 0
-                while m0 < m {
-                    let rows = Swift.min(6, m - m0)
-                    if width == 16 {
-                        block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
-                    } else {
-                        scratchC.initialize(repeating: 0, count: 6 * 16)
-                        block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: scratchC, ldc: 16)
-                        for r in 0..<rows {
-                            for j in 0..<width { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
-                        }
+        let panels = (n + 15) / 16
+        // The last columns (fewer than 16) go through a zero-padded scratch block.
+        let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 16)
+        defer { scratchC.deallocate() }
+        // Panels outside, row blocks inside: a panel (k × 16 floats) is read from memory once and stays in
+        // L1 for every block of rows, while the few rows of A stay in L1/L2 throughout.
+        for p in 0..<panels {
+            let n0 = p * 16, panel = packed + p * 2 * k
+            let width = Swift.min(16, n - n0)
+            var m0 = 0
+            while m0 < m {
+                let rows = Swift.min(6, m - m0)
+                if width == 16 {
+                    block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
+                } else {
+                    scratchC.initialize(repeating: 0, count: 6 * 16)
+                    block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: scratchC, ldc: 16)
+                    for r in 0..<rows {
+                        for j in 0..<width { c[(m0 + r) * ldc + n0 + j] += scratchC[r * 16 + j] }
                     }
-                    m0 += rows
                 }
+                m0 += rows
             }
         }
     }
 
-    /// One block of 1…6 rows: a copy of `rows(_:k:a:lda:b:c:ldc:)` specialised for each count, so that a
-    /// batch of 25 runs as 6+6+6+6+1 rows rather than padding the last row to six.
+    /// One block of 1…6 rows: a copy of `rows(_:k:a:lda:b:c:ldc:)` specialised for each count, so that a batch of 25
+    /// runs as 6+6+6+6+1 rows rather than padding the last row to six.
     @inline(__always)
     static func block(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
         switch rows {
