@@ -31,8 +31,9 @@ public enum PanelKernel {
         packed: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let panels = (n + 15) / 16
-        // The last columns (fewer than 16) go through a zero-padded scratch block.
-        let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: 6 * 16)
+        // The last columns (fewer than 16) go through a zero-padded scratch block, allocated only when n is
+        // not a whole number of panels (G·H is a multiple of 16 for every hidden size divisible by 4).
+        let scratchC = UnsafeMutablePointer<Float>.allocate(capacity: n % 16 == 0 ? 0 : 6 * 16)
         defer { scratchC.deallocate() }
         // Panels outside, row blocks inside: a panel (k × 16 floats) is read from memory once and stays in
         // L1 for every block of rows, while the few rows of A stay in L1/L2 throughout.
