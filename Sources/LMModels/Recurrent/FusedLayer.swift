@@ -91,15 +91,8 @@ final class LayerTape {
             bih.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
                 if oneHot {
-                    // x·W_ihᵀ for a one-hot x is column `id` of W_ih: gather it, plus the bias. The
-                    // columns are strided in W_ih [G·H, V], so transpose it once per window and
-                    // gather contiguous rows.
-                    let v = inputSize
-                    transposed = FloatBuffer.reuse(transposed, v * g)
-                    let wT = transposed.p
-                    for k in 0..<g {
-                        for j in 0..<v { wT[j * g + k] = w[k * v + j] }
-                    }
+                    // x·W_ihᵀ for a one-hot x is column `id` of W_ih: gather it (a row of the transpose), plus the bias.
+                    let wT = transposeInputWeights(w)
                     for (r, id) in ids.enumerated() {
                         let row = xp.p + r * g, src = wT + id * g
                         for k in 0..<g { row[k] = src[k] + b[k] }
@@ -139,15 +132,9 @@ final class LayerTape {
         var bias = bih.data
         for k in 0..<Swift.min(bias.count, bhh.count) { bias[k] += bhh.data[k] }
         if oneHot {
-            // x·W_ihᵀ for a one-hot x is column `id` of W_ih; transposed once per window, it is a row.
-            let v = inputSize
-            transposed = FloatBuffer.reuse(transposed, v * g)
-            let wT = transposed.p
+            // x·W_ihᵀ for a one-hot x is column `id` of W_ih, a row of the transpose.
             wih.data.withUnsafeBufferPointer { w in
-                guard let w = w.baseAddress else { return }
-                for k in 0..<g {
-                    for j in 0..<v { wT[j * g + k] = w[k * v + j] }
-                }
+                if let w = w.baseAddress { _ = transposeInputWeights(w) }
             }
         }
         bias.withUnsafeBufferPointer { b in
@@ -169,6 +156,18 @@ final class LayerTape {
                 runCell(s)
             }
         }
+    }
+
+    /// One-hot input: W_ih [G·H, V] transposed into `transposed` [V, G·H] once per window, so that the
+    /// column for a symbol, strided in W_ih, is a contiguous row to gather.
+    func transposeInputWeights(_ w: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let v = inputSize, g = gh
+        transposed = FloatBuffer.reuse(transposed, v * g)
+        let wT = transposed.p
+        for k in 0..<g {
+            for j in 0..<v { wT[j * g + k] = w[k * v + j] }
+        }
+        return wT
     }
 
     /// The cell's forward kernel on one step.

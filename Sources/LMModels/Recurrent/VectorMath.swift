@@ -4,13 +4,8 @@ import LMKernels
 /// AVX2 build in LMKernels where the CPU has it (the check `PanelKernel` uses), else this module's own
 /// baseline build of the same file. Both give the same bits.
 enum VectorMath {
-    typealias V = SIMD8<Float>
-
     /// Whether the AVX2 entry points run (where the CPU has AVX2 and FMA).
     static let fast = PackedMatrix.kernelAvailable
-
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V { SIMDMath.load(p) }
-    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { SIMDMath.store(v, p) }
 
     static func sigmoid(_ p: UnsafeMutablePointer<Float>, count n: Int, fast: Bool = VectorMath.fast) {
         if fast { LMKernels.SIMDMath.sigmoidInPlace(p, count: n) } else { SIMDMath.sigmoidLoop(p, n) }
