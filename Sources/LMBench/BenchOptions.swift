@@ -65,7 +65,9 @@ public struct BenchOptions: Sendable, Equatable {
             switch args[i] {
             case "--model":
                 let s = try value()
-                guard let k = CellKind(rawValue: s) else { throw ModelError("bench: --model \(s) must be lstm, rnn, gru or coupled") }
+                guard let k = CellKind.named(s) else {
+                    throw ModelError("bench: --model \(s) must be one of \(CellKind.builtIn.map(\.name).joined(separator: ", "))")
+                }
                 o.model = k
             case "--hidden": o.hidden = try int(1...16384)
             case "--layers": o.layers = try int(1...64)

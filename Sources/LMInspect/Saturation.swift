@@ -18,7 +18,7 @@ public struct Saturation: Sendable {
 
     /// The sigmoid gates of a cell (tanh blocks such as g and n are not gates in this sense).
     public static func sigmoidGates(_ trace: StateTrace) -> [String] {
-        trace.cell.gateNames.filter { $0 != "g" && $0 != "n" && $0 != "h" }
+        trace.cell.definition.gates.filter { $0.activation == .sigmoid }.map(\.name)
     }
 
     public static func measure(_ trace: StateTrace, low: Float = 0.1, high: Float = 0.9) throws -> Saturation {

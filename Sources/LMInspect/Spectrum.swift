@@ -1,4 +1,3 @@
-import CBLAS
 import LMCore
 
 /// Eigenvalues and singular values of a square matrix, with Pascanu et al.'s reading for a tanh RNN.
@@ -45,43 +44,23 @@ public struct Spectrum: Sendable, CustomStringConvertible {
             """
     }
 
-    /// The spectrum of a square matrix (LAPACK's dgeev and dgesdd from OpenBLAS, in double precision).
+    /// The spectrum of a square matrix (LAPACK through `LinearAlgebra`, in double precision).
     public static func of(_ m: Tensor) throws -> Spectrum {
         guard m.rank == 2, m.shape[0] == m.shape[1], m.shape[0] > 0 else {
             throw TensorError("spectrum: needs a non-empty square matrix, got \(shapeString(m.shape))")
         }
         guard m.data.allSatisfy(\.isFinite) else { throw TensorError("spectrum: the matrix holds NaN or Inf") }
         let n = m.shape[0]
-        // LAPACK reads column-major, so it sees the transpose: same eigenvalues and singular values.
-        var n32 = Int32(n)
-        var a = m.data.map(Double.init)
-        var wr = [Double](repeating: 0, count: n), wi = wr
-        var vl = [Double](repeating: 0, count: 1), vr = [Double](repeating: 0, count: 1)
-        var ld1: Int32 = 1
-        var info: Int32 = 0
-        var lwork: Int32 = -1
-        var query = [Double](repeating: 0, count: 1)
-        dgeev_("N", "N", &n32, &a, &n32, &wr, &wi, &vl, &ld1, &vr, &ld1, &query, &lwork, &info, 1, 1)
-        lwork = Int32(query[0])
-        var work = [Double](repeating: 0, count: Swift.max(Int(lwork), 1))
-        dgeev_("N", "N", &n32, &a, &n32, &wr, &wi, &vl, &ld1, &vr, &ld1, &work, &lwork, &info, 1, 1)
-        guard info == 0 else { throw TensorError("spectrum: the eigenvalue iteration did not converge (LAPACK info \(info))") }
-
-        var b = m.data.map(Double.init)
-        var s = [Double](repeating: 0, count: n)
-        var iwork = [Int32](repeating: 0, count: 8 * n)
-        lwork = -1
-        dgesdd_("N", &n32, &n32, &b, &n32, &s, &vl, &ld1, &vr, &ld1, &query, &lwork, &iwork, &info, 1)
-        lwork = Int32(query[0])
-        work = [Double](repeating: 0, count: Swift.max(Int(lwork), 1))
-        dgesdd_("N", &n32, &n32, &b, &n32, &s, &vl, &ld1, &vr, &ld1, &work, &lwork, &iwork, &info, 1)
-        guard info == 0 else { throw TensorError("spectrum: the singular value iteration did not converge (LAPACK info \(info))") }
+        let values = m.data.map(Double.init)
+        let wrap = { (e: Error) in TensorError("spectrum: \(e)") }
+        let eigen: [(re: Double, im: Double)], s: [Double]
+        do {
+            eigen = try LinearAlgebra.eigenvalues(values, n: n)
+            s = try LinearAlgebra.singularValues(values, rows: n, cols: n)
+        } catch { throw wrap(error) }
 
         func modulus(_ e: (re: Double, im: Double)) -> Double { (e.re * e.re + e.im * e.im).squareRoot() }
-        var eig: [(re: Double, im: Double)] = []
-        for k in 0..<n { eig.append((re: wr[k], im: wi[k])) }
-        eig.sort { modulus($0) > modulus($1) }
-        return Spectrum(eigenvalues: eig, singularValues: s.sorted(by: >))
+        return Spectrum(eigenvalues: eigen.sorted { modulus($0) > modulus($1) }, singularValues: s)
     }
 }
 

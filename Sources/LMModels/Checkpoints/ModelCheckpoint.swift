@@ -56,13 +56,14 @@ public enum ModelCheckpoint {
     }
 
     /// Reads a model back, checking every tensor's presence and shape against the metadata.
-    public static func load(from url: URL) throws -> (model: RecurrentModel, info: Info, file: SafeTensorsFile) {
+    /// `cells` names cells besides the built-in ones (a cell defined outside lmsh's table).
+    public static func load(from url: URL, cells: [CellKind] = []) throws -> (model: RecurrentModel, info: Info, file: SafeTensorsFile) {
         let f = try SafeTensorsFile.read(from: url)
-        let (model, info) = try model(from: f)
+        let (model, info) = try model(from: f, cells: cells)
         return (model, info, f)
     }
 
-    public static func model(from f: SafeTensorsFile) throws -> (RecurrentModel, Info) {
+    public static func model(from f: SafeTensorsFile, cells: [CellKind] = []) throws -> (RecurrentModel, Info) {
         let m = f.metadata
         func field(_ key: String) throws -> String {
             guard let v = m[key] else { throw CheckpointError(.invalidMetadata, "metadata \(key) is missing: not an lmsh model checkpoint?") }
@@ -78,8 +79,11 @@ public enum ModelCheckpoint {
         guard version == formatVersion else {
             throw CheckpointError(.invalidMetadata, "format version \(version) is not \(formatVersion)")
         }
-        guard let cell = CellKind(rawValue: try field("lmsh.cell")) else {
+        guard let cell = CellKind.named(try field("lmsh.cell"), among: cells) else {
             throw CheckpointError(.invalidMetadata, "unknown cell \(m["lmsh.cell"] ?? "")")
+        }
+        if let order = m["lmsh.gate_order"], order != cell.gateNames.joined(separator: ",") {
+            throw CheckpointError(.invalidMetadata, "lmsh.gate_order \(order) is not the \(cell.name) cell's \(cell.gateNames.joined(separator: ","))")
         }
         let vocabData = Data(try field("lmsh.vocabulary").utf8)
         guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String],

@@ -1,46 +1,53 @@
-/// The recurrent cells lmsh trains, with their gate layouts.
+/// Which recurrent cell a model uses: a definition (`RecurrentCell`) behind a value that can be compared,
+/// stored in a configuration and named in a checkpoint.
 ///
-/// Weights follow PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU`: `weight_ih` is [gates·H, input], `weight_hh` is
-/// [gates·H, H], each with its own bias, and the gate blocks are stacked in the order below.
-public enum CellKind: String, Sendable, CaseIterable, Codable {
-    /// The lecture's vanilla RNN: h = tanh(V_x x + V_h h_prev + c). One block.
-    case rnn
-    /// PyTorch's LSTM: gates i, f, g, o; c = f⊙c_prev + i⊙g; h = o⊙tanh(c).
-    case lstm
-    /// The lecture's coupled LSTM, no peepholes: gates f, o, g (lmsh's own layout, in that order);
-    /// c = c_prev⊙f + g⊙(1−f); h = tanh(c)⊙o. The input gate is tied to the forget gate as 1 − f.
-    case coupledLSTM = "coupled"
-    /// PyTorch's GRU: gates r, z, n; n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); h = (1−z)⊙n + z⊙h_prev.
-    case gru
+/// `builtIn` is the table of the cells lmsh ships; adding one is its file and a line here. Weights follow
+/// PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU`: `weight_ih` is [gates·H, input], `weight_hh` is [gates·H, H],
+/// each with its own bias, gate blocks stacked in the cell's `gates` order.
+public struct CellKind: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    public let definition: any RecurrentCell
 
+    public init(_ definition: any RecurrentCell) { self.definition = definition }
+
+    public static let rnn = CellKind(TanhRNNCell())
+    public static let lstm = CellKind(LSTMCell())
+    public static let coupledLSTM = CellKind(CoupledLSTMCell())
+    public static let gru = CellKind(GRUCell())
+    public static let peephole = CellKind(PeepholeLSTMCell())
+
+    /// The cells lmsh ships, in the order help lists them.
+    public static let builtIn: [CellKind] = [.rnn, .lstm, .coupledLSTM, .gru, .peephole]
+
+    /// A built-in cell (or one of `extra`) by its name.
+    public static func named(_ name: String, among extra: [CellKind] = []) -> CellKind? {
+        (extra + builtIn).first { $0.name == name }
+    }
+
+    public var name: String { definition.name }
+    /// The name, as checkpoints store it (the enum's raw value before cells became definitions).
+    public var rawValue: String { name }
+    public var description: String { name }
     /// Number of gate blocks stacked in the weight matrices.
-    public var gates: Int {
-        switch self {
-        case .rnn: return 1
-        case .lstm: return 4
-        case .coupledLSTM, .gru: return 3
-        }
-    }
-
-    /// Whether the cell carries a memory c besides h.
-    public var hasCell: Bool { self == .lstm || self == .coupledLSTM }
-
+    public var gates: Int { definition.gates.count }
     /// Names of the gate blocks, in weight order.
-    public var gateNames: [String] {
-        switch self {
-        case .rnn: return ["h"]
-        case .lstm: return ["i", "f", "g", "o"]
-        case .coupledLSTM: return ["f", "o", "g"]
-        case .gru: return ["r", "z", "n"]
+    public var gateNames: [String] { definition.gates.map(\.name) }
+    public var hasCell: Bool { definition.hasCell }
+    public var forgetGate: Int? { definition.forgetGate }
+    public var kernel: FusedKernel? { definition.kernel }
+
+    public static func == (a: CellKind, b: CellKind) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let cell = CellKind.named(name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown cell \(name)"))
         }
+        self = cell
     }
 
-    /// The block whose bias char-rnn sets to 1 at initialisation (the forget gate), if any.
-    public var forgetGate: Int? {
-        switch self {
-        case .lstm: return 1
-        case .coupledLSTM: return 0
-        default: return nil
-        }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
     }
 }

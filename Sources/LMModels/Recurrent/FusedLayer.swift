@@ -9,6 +9,9 @@ import LMCore
 /// the window, and ∂L/∂input with one more.
 final class LayerTape {
     let cell: CellKind
+    /// The cell's fused kernel (a tape is made only for cells that have one; the plan sends others to the
+    /// reference path).
+    let kernel: FusedKernel
     let steps: Int, batch: Int, hidden: Int, inputSize: Int
     var gh: Int { cell.gates * hidden }
     /// The layer's input [T·B, I] (after dropout); unused for one-hot input, where `ids` is used.
@@ -34,6 +37,7 @@ final class LayerTape {
 
     init(cell: CellKind, steps: Int, batch: Int, hidden: Int, inputSize: Int, oneHot: Bool, rolling: Bool = false) {
         self.cell = cell
+        self.kernel = cell.kernel ?? FusedKernel(forward: { _ in }, backward: { _, _ in })
         self.steps = steps
         self.batch = batch
         self.hidden = hidden
@@ -49,7 +53,7 @@ final class LayerTape {
         cs = FloatBuffer(cell.hasCell ? (rolling ? 2 : steps + 1) * batch * hidden : 0)
         aux = FloatBuffer(cell.hasCell ? slots * batch * hidden : 0)
         dxp = FloatBuffer(rolling ? 0 : tb * g)
-        dhp = cell == .gru && !rolling ? FloatBuffer(tb * g) : dxp
+        dhp = kernel.separateProjections && !rolling ? FloatBuffer(tb * g) : dxp
         dh = FloatBuffer(batch * hidden)
         dhRec = FloatBuffer(batch * hidden)
         dc = FloatBuffer(batch * hidden)
@@ -78,13 +82,13 @@ final class LayerTape {
 
     /// Runs the layer forward over the window from state (h0, c0). With `packed` (W_hhᵀ packed for
     /// `PanelKernel`), the per-step recurrent product runs on it instead of a BLAS call that would
-    /// repack W_hh at every step.
+    /// repack W_hh at every step; with `byStep` (the plan's choice), both projections are made at the step.
     func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float], packed: PackedMatrix? = nil,
-                 packedInput: PackedMatrix? = nil) {
+                 packedInput: PackedMatrix? = nil, byStep: Bool = false) {
         let tb = steps * batch, g = gh, bh = batch * hidden
         hs.p.update(from: h0, count: bh)
         if cell.hasCell { cs.p.update(from: c0, count: bh) }
-        if let packed, cell != .gru, oneHot || packedInput != nil {
+        if byStep, let packed {
             return forwardByStep(wih: wih, bih: bih, bhh: bhh, packed: packed, packedInput: packedInput)
         }
         wih.data.withUnsafeBufferPointer { w in
@@ -126,7 +130,7 @@ final class LayerTape {
     /// step's `acts`: z_t = b_ih + b_hh + x_t·W_ihᵀ + h_{t−1}·W_hhᵀ (a row gather for one-hot x). A window's
     /// input projection made up front in one GEMM is larger than the caches, so each step would read its
     /// slice back from memory (half the time of the gate step in config (a)); made at the step, the
-    /// numbers are in L1 when the cell reads them. Every cell but the GRU (whose r multiplies hp alone).
+    /// numbers are in L1 when the cell reads them. Not for kernels that need the projections apart (GRU).
     func forwardByStep(wih: Tensor, bih: Tensor, bhh: Tensor, packed: PackedMatrix, packedInput: PackedMatrix?) {
         let g = gh
         var bias = bih.data
@@ -171,14 +175,7 @@ final class LayerTape {
     }
 
     /// The cell's forward kernel on one step.
-    func runCell(_ s: StepBuffers) {
-        switch cell {
-        case .rnn: RNNKernel.forward(s)
-        case .lstm: LSTMKernel.forward(s)
-        case .coupledLSTM: CoupledLSTMKernel.forward(s)
-        case .gru: GRUKernel.forward(s)
-        }
-    }
+    func runCell(_ s: StepBuffers) { kernel.forward(s) }
 
     /// Back-propagates ∂L/∂outputs ([T·B, H]) through time. Adds the weight gradients into
     /// `grads` (W_ih, W_hh, b_ih, b_hh as flat buffers) and, when `dInput` is given, writes ∂L/∂input.
@@ -199,12 +196,7 @@ final class LayerTape {
                 for i in 0..<bh { dh.p[i] = above[i] + dhRec.p[i] }
                 let s = step(t)
                 let d = StepGradients(dh: dh.p, dc: dc.p, dxp: dxp.p + t * batch * g, dhp: dhp.p + t * batch * g, dhPrev: dhRec.p)
-                switch cell {
-                case .rnn: RNNKernel.backward(s, d)
-                case .lstm: LSTMKernel.backward(s, d)
-                case .coupledLSTM: CoupledLSTMKernel.backward(s, d)
-                case .gru: GRUKernel.backward(s, d)
-                }
+                kernel.backward(s, d)
                 // ∂L/∂h_{t−1} += ∂L/∂hp_t · W_hh
                 if let packed {
                     packed.multiplyAdd(m: batch, a: d.dhp, lda: g, c: dhRec.p, ldc: hidden)

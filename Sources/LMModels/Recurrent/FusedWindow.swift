@@ -1,7 +1,8 @@
 import Dispatch
 import LMCore
 
-/// The fused path for a whole model over one window, used for training and evaluation.
+/// A whole model over one window, for training and evaluation: on the fused path when its
+/// `ExecutionPlan` says so, else on the reference path (the cell's definition).
 ///
 /// The batch's streams are independent within a window, so the window is cut by streams into one shard
 /// per core; each shard runs forward and backward with single-threaded BLAS on its own buffers (no
@@ -16,6 +17,8 @@ public final class FusedWindow {
     /// CPU has AVX2 and FMA), rather than on BLAS calls that repack W_hh at every step.
     public var usePanelKernel = PackedMatrix.kernelAvailable
     var packs: [RecurrentPacks] = []
+    /// The plan of the last window run (nil before the first).
+    public private(set) var lastPlan: ExecutionPlan?
 
     public init(threads: Int = FusedWindow.defaultThreads) {
         self.threads = Swift.max(1, threads)
@@ -49,9 +52,14 @@ public final class FusedWindow {
         for id in ids + targets where id < 0 || id >= c.vocabSize {
             throw ModelError("window: symbol id \(id) is outside the vocabulary of \(c.vocabSize)")
         }
+        let plan = ExecutionPlan(c, batch: batch, train: train, threads: threads, panelKernel: usePanelKernel)
+        lastPlan = plan
+        if plan.path == .reference {
+            return try model.referenceWindow(ids: ids, targets: targets, batch: batch, state: state,
+                                             dropoutMasks: dropoutMasks, train: train)
+        }
         let steps = ids.count / batch, h = c.hidden
-        // Streams per shard: at least 4 each, so tiny batches stay on one core.
-        let count = Swift.max(1, Swift.min(threads, batch / 4))
+        let count = plan.shards
         while shards.count < count { shards.append(WindowShard()) }
         let bounds = (0...count).map { $0 * batch / count }
         let scale = 1 / Float(ids.count)
@@ -70,11 +78,11 @@ public final class FusedWindow {
             return (slice(ids, width: 1, k), slice(targets, width: 1, k), state.h.map(stateSlice), state.c.map(stateSlice),
                     dropoutMasks.map { $0.masks.map { slice($0, width: h, k) } })
         }
-        let packs = usePanelKernel ? pack(model, train: train) : []
+        let packs = usePanelKernel ? pack(model, plan: plan) : []
         let shards = self.shards
         if count == 1 {
             shards[0].run(model, ids: work[0].ids, targets: work[0].targets, batch: batch, h0: work[0].h0, c0: work[0].c0,
-                          masks: work[0].masks, train: train, scale: scale, packed: packs)
+                          masks: work[0].masks, train: train, scale: scale, packed: packs, plan: plan)
         } else {
             // Safe to share: each shard writes only its own buffers, and the model's weights are only
             // read until every shard has finished.
@@ -82,7 +90,7 @@ public final class FusedWindow {
             DispatchQueue.concurrentPerform(iterations: count) { k in
                 let (shards, model, work, packs) = shared.value
                 shards[k].run(model, ids: work[k].ids, targets: work[k].targets, batch: bounds[k + 1] - bounds[k],
-                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale, packed: packs)
+                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale, packed: packs, plan: plan)
             }
         }
 
@@ -103,9 +111,10 @@ public final class FusedWindow {
 
 extension FusedWindow {
     /// Every layer's W_hh packed for this window: transposed for the forward product, and as it is for
-    /// the backward one when training. The buffers are kept; only their contents are rewritten.
-    func pack(_ model: RecurrentModel, train: Bool) -> [RecurrentPacks] {
-        let c = model.config, h = c.hidden, g = c.cell.gates * h
+    /// the backward one when training; W_ihᵀ too for layers the plan projects step by step. The buffers are
+    /// kept; only their contents are rewritten.
+    func pack(_ model: RecurrentModel, plan: ExecutionPlan) -> [RecurrentPacks] {
+        let c = model.config, h = c.hidden, g = c.cell.gates * h, train = plan.train
         let sizes = (0..<c.layers).map { c.inputSize(layer: $0) }
         if packs.count != c.layers || packs.first?.forward.k != h || packs.first?.forward.n != g
             || zip(packs, sizes).contains(where: { $0.input != nil && $0.input?.k != $1 }) {
@@ -118,16 +127,16 @@ extension FusedWindow {
                 packs[l].forward.pack(transposeOf: w, ld: h)
                 if train { packs[l].backward?.pack(w, ld: h) }
             }
-            // W_ih for the step-by-step input projection (not for one-hot input, which is a row gather), when
-            // it is small enough to stay in L2 (at most 512 KB): for larger layers one GEMM over the window
-            // is faster than the step-by-step products (3×512 LSTM: 9.1k against 10.5k chars/s forward).
+            // One-hot input is a row gather and needs no packed W_ih.
             let oneHot = l == 0 && c.embed == 0
-            if c.cell != .gru && !oneHot && sizes[l] * g <= 1 << 17 {
+            if l < plan.layers.count && plan.layers[l].stepByStep && !oneHot {
                 if packs[l].input == nil { packs[l].input = PackedMatrix(k: sizes[l], n: g) }
                 model.weightIH(l).data.withUnsafeBufferPointer { w in
                     guard let w = w.baseAddress else { return }
                     packs[l].input?.pack(transposeOf: w, ld: sizes[l])
                 }
+            } else {
+                packs[l].input = nil
             }
         }
         return train ? packs : packs.map { RecurrentPacks(forward: $0.forward, backward: nil, input: $0.input) }

@@ -1,12 +1,12 @@
 import LMCore
 
 /// A character-level recurrent language model: input (one-hot or embedding) → `layers` recurrent
-/// layers → a linear decoder to the vocabulary.
+/// layers of one cell (`CellKind`, defined once as a `RecurrentCell`) → a linear decoder to the vocabulary.
 ///
 /// Parameters are LMCore tensors under PyTorch's `RNNModel` names (word-language-model example):
 /// `encoder.weight` [V, E] when there is an embedding; per layer `rnn.weight_ih_l{k}` [G·H, I],
 /// `rnn.weight_hh_l{k}` [G·H, H], `rnn.bias_ih_l{k}`, `rnn.bias_hh_l{k}` [G·H]; `decoder.weight` [V, H],
-/// `decoder.bias` [V]. The same tensors feed both the reference path (autodiff ops) and the fused path.
+/// `decoder.bias` [V]; a cell's extra parameters are `rnn.NAME_l{k}` [H] after the layer's four. The same tensors feed both the reference path (autodiff ops) and the fused path.
 public final class RecurrentModel {
     public let config: ModelConfig
     public let parameters: NamedParameters
@@ -41,6 +41,9 @@ public final class RecurrentModel {
             }
             entries.append(("rnn.bias_ih_l\(l)", bih))
             entries.append(("rnn.bias_hh_l\(l)", bhh))
+            for name in config.cell.definition.extraParameters {
+                entries.append(("rnn.\(name)_l\(l)", try uniform([h], bound)))
+            }
         }
         let decBound: Float = config.initialization == .charRNN ? 0.08 : 1 / Float(h).squareRoot()
         entries.append(("decoder.weight", try uniform([v, h], decBound)))
@@ -72,6 +75,7 @@ public final class RecurrentModel {
             out.append(("rnn.weight_hh_l\(l)", [g, c.hidden]))
             out.append(("rnn.bias_ih_l\(l)", [g]))
             out.append(("rnn.bias_hh_l\(l)", [g]))
+            for name in c.cell.definition.extraParameters { out.append(("rnn.\(name)_l\(l)", [c.hidden])) }
         }
         out.append(("decoder.weight", [c.vocabSize, c.hidden]))
         out.append(("decoder.bias", [c.vocabSize]))
@@ -88,6 +92,14 @@ public final class RecurrentModel {
     func weightHH(_ l: Int) -> Tensor { param("rnn.weight_hh_l\(l)") }
     func biasIH(_ l: Int) -> Tensor { param("rnn.bias_ih_l\(l)") }
     func biasHH(_ l: Int) -> Tensor { param("rnn.bias_hh_l\(l)") }
+    /// Layer `l`'s parameters as its cell's step reads them.
+    public func cellWeights(layer l: Int) -> CellWeights {
+        var extras: [String: Tensor] = [:]
+        for name in cell.definition.extraParameters { extras[name] = param("rnn.\(name)_l\(l)") }
+        return CellWeights(weightIH: weightIH(l), weightHH: weightHH(l), biasIH: biasIH(l), biasHH: biasHH(l), extras: extras,
+                           hidden: config.hidden, oneHotInput: l == 0 && config.embed == 0)
+    }
+
     var decoderWeight: Tensor { param("decoder.weight") }
     var decoderBias: Tensor { param("decoder.bias") }
 }

@@ -44,7 +44,7 @@ final class WindowShard {
     /// Forward, and backward when `train` is set, over time-major `ids`/`targets` of this shard's
     /// `batch` streams; ∂L/∂logits is scaled by `scale` (1 / characters in the whole window).
     func run(_ model: RecurrentModel, ids: [Int], targets: [Int], batch: Int, h0: [[Float]], c0: [[Float]],
-             masks: [[Float]]?, train: Bool, scale: Float, packed: [RecurrentPacks] = []) {
+             masks: [[Float]]?, train: Bool, scale: Float, packed: [RecurrentPacks] = [], plan: ExecutionPlan? = nil) {
         let c = model.config
         let steps = ids.count / batch, tb = ids.count, h = c.hidden, v = c.vocabSize
         prepare(model, steps: steps, batch: batch, train: train)
@@ -67,7 +67,8 @@ final class WindowShard {
             let tape = tapes[l]
             tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
                          h0: h0[l], c0: c.cell.hasCell ? c0[l] : [], packed: l < packed.count ? packed[l].forward : nil,
-                         packedInput: l < packed.count ? packed[l].input : nil)
+                         packedInput: l < packed.count ? packed[l].input : nil,
+                         byStep: plan.map { l < $0.layers.count && $0.layers[l].stepByStep } ?? false)
             finalH.append(tape.finalH)
             if c.cell.hasCell { finalC.append(tape.finalC) }
             if l + 1 < c.layers {
@@ -149,16 +150,17 @@ final class WindowShard {
 
 /// Where each parameter sits in the model's parameter order (see `RecurrentModel.expectedShapes`).
 struct ParameterSlots {
-    let first: Int, layers: Int
+    let first: Int, layers: Int, perLayer: Int
     init(_ c: ModelConfig) {
         first = c.embed > 0 ? 1 : 0
         layers = c.layers
+        perLayer = 4 + c.cell.definition.extraParameters.count
     }
     var encoder: Int { 0 }
     func layer(_ l: Int) -> (wih: Int, whh: Int, bih: Int, bhh: Int) {
-        let b = first + 4 * l
+        let b = first + perLayer * l
         return (b, b + 1, b + 2, b + 3)
     }
-    var decoderWeight: Int { first + 4 * layers }
-    var decoderBias: Int { first + 4 * layers + 1 }
+    var decoderWeight: Int { first + perLayer * layers }
+    var decoderBias: Int { first + perLayer * layers + 1 }
 }

@@ -1,4 +1,3 @@
-import CBLAS
 import Dispatch
 import LMCore
 import RealModule
@@ -28,7 +27,7 @@ public struct SampleSettings: Sendable, Equatable {
 /// kernels with one step, so a character costs a few matrix-vector products.
 ///
 /// Batch 1 is where per-call overhead shows, so a character allocates nothing: the products are
-/// `cblas_sgemv` (an sgemm with m = 1 repacks the whole weight matrix on every call; that was 70% of
+/// `BLAS.sgemv` (an sgemm with m = 1 repacks the whole weight matrix on every call; that was 70% of
 /// sampling's time), the weights are looked up once, and the state lives in the tapes' slot 0 (slot 1
 /// receives the new state, which is copied back after each layer).
 public final class StepRunner {
@@ -43,6 +42,9 @@ public final class StepRunner {
     /// `splitThreshold` weights: below that, waking a second thread costs more than it saves.
     let parts: Int
     static let splitThreshold = 1 << 19
+    /// For a cell without a fused kernel: its definition runs each step (`feedByDefinition`), with this state.
+    var definitionState: RecurrentState?
+    lazy var definitionWeights: [CellWeights] = (0..<model.config.layers).map { model.cellWeights(layer: $0) }
 
     /// The cores a large layer's rows are split across.
     public var threads: Int { parts }
@@ -59,6 +61,10 @@ public final class StepRunner {
         decoderWeight = model.decoderWeight
         decoderBias = model.decoderBias
         logits = [Float](repeating: 0, count: c.vocabSize)
+        if c.cell.kernel == nil {
+            tapes = []
+            definitionState = RecurrentState(config: c, batch: 1)
+        }
         // sgemv is called directly: make sure OpenBLAS has had lmsh's one-thread setting first (a
         // threaded sgemv per character spends its time waking threads).
         _ = BLAS.threads
@@ -67,6 +73,7 @@ public final class StepRunner {
     /// The carried state (h and, for LSTMs, c per layer), read from and written to the tapes.
     public var state: RecurrentState {
         get {
+            if let definitionState { return definitionState }
             let c = model.config
             var s = RecurrentState(config: c, batch: 1)
             for l in 0..<c.layers {
@@ -76,6 +83,10 @@ public final class StepRunner {
             return s
         }
         set {
+            if definitionState != nil {
+                definitionState = newValue
+                return
+            }
             let c = model.config
             for l in 0..<c.layers {
                 if newValue.h.count > l { tapes[l].hs.copy(from: newValue.h[l]) }
@@ -86,6 +97,7 @@ public final class StepRunner {
 
     /// Back to the zero state, keeping the buffers.
     public func reset() {
+        if definitionState != nil { definitionState = RecurrentState(config: model.config, batch: 1) }
         for t in tapes {
             t.hs.zero()
             t.cs.zero()
@@ -97,6 +109,7 @@ public final class StepRunner {
     public func feed(_ id: Int) throws -> [Float] {
         let c = model.config
         guard id >= 0 && id < c.vocabSize else { throw ModelError("sample: symbol id \(id) is outside the vocabulary") }
+        if definitionState != nil { return try feedByDefinition(id) }
         let h = c.hidden, g = c.cell.gates * h
         for l in 0..<c.layers {
             let tape = tapes[l], w = layerWeights[l], s = tape.step(0)
@@ -146,7 +159,7 @@ public final class StepRunner {
                 logits.withUnsafeMutableBufferPointer { out in
                     guard let out = out.baseAddress else { return }
                     out.update(from: b, count: v)
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(v), Int32(h), 1, w, Int32(h), top, 1, 1, out, 1)
+                    BLAS.sgemv(m: v, n: h, a: w, lda: h, x: top, beta: 1, y: out)
                 }
             }
         }
@@ -154,7 +167,6 @@ public final class StepRunner {
     }
 }
 
-/// Draws the next symbol from logits with a temperature, an optional top-k cut and a seeded generator.
 /// One layer's two projections for one character, xp = b_ih + W_ih·x and hp = b_hh + W_hh·h_prev, over
 /// a range of gate rows (so that the rows can be split across cores).
 struct RowProjection {
@@ -169,18 +181,17 @@ struct RowProjection {
         guard n > 0 else { return }
         if let input {
             (xp + r0).update(from: bih + r0, count: n)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(inSize), 1, wih + r0 * inSize, Int32(inSize),
-                        input, 1, 1, xp + r0, 1)
+            BLAS.sgemv(m: n, n: inSize, a: wih + r0 * inSize, lda: inSize, x: input, beta: 1, y: xp + r0)
         } else {
             // One-hot input: column `id` of W_ih.
             for k in rows { xp[k] = wih[k * inSize + id] + bih[k] }
         }
         (hp + r0).update(from: bhh + r0, count: n)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(hidden), 1, whh + r0 * hidden, Int32(hidden),
-                    hPrev, 1, 1, hp + r0, 1)
+        BLAS.sgemv(m: n, n: hidden, a: whh + r0 * hidden, lda: hidden, x: hPrev, beta: 1, y: hp + r0)
     }
 }
 
+/// Draws the next symbol from logits with a temperature, an optional top-k cut and a seeded generator.
 public func drawSymbol(_ logits: [Float], temperature: Float, topK: Int, rng: inout RandomSource) -> Int {
     if temperature == 0 {
         var best = 0
