@@ -15,7 +15,7 @@ enum Members {
         case .split: return ["size", "name"]
         case .model(let m):
             return Set(m.model.parameters.names.map { String($0.split(separator: ".").first ?? "") }).sorted()
-                + ["parameters", "steps", "loss_history", "cell", "hidden", "layers", "vocab_size"]
+                + ["parameters", "steps", "loss_history", "cell", "hidden", "layers", "vocab_size", "plan"]
         case .record(let fields): return fields.map(\.0)
         default: return []
         }
@@ -58,6 +58,7 @@ enum Members {
             case "steps": return .number(Double(m.trainer?.stepCount ?? 0))
             case "loss_history", "history": return .list((m.trainer?.lossHistory ?? []).map { .number(Double($0)) })
             case "cell": return .string(c.cell.rawValue)
+            case "plan": return planValue(m)
             case "hidden": return .number(Double(c.hidden))
             case "layers": return .number(Double(c.layers))
             case "vocab_size": return .number(Double(c.vocabSize))
@@ -122,5 +123,17 @@ extension Interpreter {
         default:
             throw ShellError("a \(v.kind) cannot be indexed", at: loc)
         }
+    }
+}
+
+extension Members {
+    /// `m.plan`: how a training window of the model runs (its trainer's batch, else the default 50) and why.
+    static func planValue(_ m: ModelValue) -> Value {
+        let plan = ExecutionPlan(m.model.config, batch: m.trainer?.batcher.batch ?? TrainSettings().batch, train: true)
+        return .record([
+            ("path", .string(plan.path.rawValue)), ("reason", .string(plan.reason)),
+            ("shards", .number(Double(plan.shards))), ("batch", .number(Double(plan.batch))),
+            ("layers", .list(plan.layers.map { .string($0.reason) })),
+        ])
     }
 }

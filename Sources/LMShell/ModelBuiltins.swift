@@ -60,7 +60,9 @@ extension Builtins {
             switch try v.string(at: a.keywordLocation("cell")) {
             case "standard": kind = .lstm
             case "coupled": kind = .coupledLSTM
-            case let other: throw ShellError("cell must be \"standard\" or \"coupled\", not \"\(other)\"", at: a.keywordLocation("cell"))
+            case "peephole": kind = .peephole
+            case let other:
+                throw ShellError("cell must be \"standard\", \"coupled\" or \"peephole\", not \"\(other)\"", at: a.keywordLocation("cell"))
             }
         }
         let config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: embed,
@@ -157,6 +159,11 @@ extension Builtins {
         Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",
                 summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = gru(text, hidden=32, layers=1, embed=16)\nm.encoder.weight.shape") { _, a in
             try makeModel(.gru, a, defaultLayers: 2)
+        },
+        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, init=\"charrnn\", forget_bias=1, seed=123)",
+                summary: "an LSTM with peepholes: the gates also read the cell (i, f from c_prev, o from c, through rnn.weight_ci/cf/co); it runs on its definition (see m.plan)",
+                keywords: modelKeywords + ["forget_bias"], example: "text = corpus(\"input.txt\")\nm = peephole(text, hidden=16, layers=1)\nm.rnn.weight_cf_l0.shape") { _, a in
+            try makeModel(.peephole, a, defaultLayers: 2)
         },
         Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
                 keywords: ["n"], example: "text = corpus(\"input.txt\")\nlm = ngram(text, n=3)\neval lm text.val") { _, a in

@@ -131,7 +131,7 @@ extension Builtins {
             // kind="c" reads LSTMs along the cell; a tanh RNN or GRU in the same list keeps its h.
             let through: GradientFlow.Through = c.cell.hasCell ? try flowKind(a) : .hidden
             flows.append(try engine(a.location) { try GradientFlow.measure(m.model, ids: ids, through: through) })
-            names.append("\(c.cell == .coupledLSTM ? "coupled" : c.cell.rawValue) \(c.hidden)" + (through == .cell ? " ∂c" : ""))
+            names.append("\(c.cell.name) \(c.hidden)" + (through == .cell ? " ∂c" : ""))
             if chars.isEmpty { chars = try ids.dropLast().map { try m.vocabulary.decode([$0]) } }
         }
         guard Set(flows.map { $0.norms.first?.count ?? 0 }).count == 1 else {

@@ -105,7 +105,7 @@ extension Value {
         case .split(let s): return "text \(s.name) of \(s.corpus.path): \(s.part.count) symbols"
         case .model(let m):
             let c = m.model.config
-            let cell = c.cell == .coupledLSTM ? "coupled LSTM" : c.cell.rawValue.uppercased()
+            let cell = c.cell.title
             var s = "\(cell) model: \(c.layers) × \(c.hidden), vocab \(c.vocabSize)"
             if c.embed > 0 { s += ", embedding \(c.embed)" }
             if c.dropout > 0 { s += ", dropout \(c.dropout)" }

@@ -138,6 +138,7 @@ extension Frontend {
             let start = Date()
             runCell(arg, source: "<stdin>", line: 1)
             print(String(format: "time: %.3f s", Date().timeIntervalSince(start)))
+            for line in interpreter.plans(mentionedIn: arg) { print(line) }
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:

@@ -139,7 +139,7 @@ final class BuiltinTests {
         "one_hot", "gather", "item",
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan",
         "print", "len", "env", "pick", "type",
-        "corpus", "rnn", "lstm", "gru", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
+        "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
     ]
@@ -188,7 +188,7 @@ final class BuiltinTests {
         case "pick": try checkPick()
         case "type": try checkType()
         case "corpus": try checkCorpus()
-        case "rnn", "lstm", "gru": try checkModel(name)
+        case "rnn", "lstm", "gru", "peephole": try checkModel(name)
         case "ngram": try checkNGram()
         case "train": try checkTrain()
         case "step": try checkStep()
@@ -767,7 +767,7 @@ final class BuiltinTests {
     func checkModel(_ name: String) throws {
         let (i, _, corpus, _) = try corpusShell()
         let v = corpus.vocabulary.count
-        let kind: CellKind = name == "rnn" ? .rnn : (name == "gru" ? .gru : .lstm)
+        let kind = try #require(CellKind.named(name == "lstm" ? "lstm" : name))
         let gates = kind.gates
         let m = try model(i, "\(name)(text, hidden=8, layers=1)")
         sameParameters(m.model, try fresh(kind, v, hidden: 8, layers: 1))
@@ -791,7 +791,16 @@ final class BuiltinTests {
             let c = try model(i, "lstm(text, hidden=4, layers=1, cell=\"coupled\")")
             sameParameters(c.model, try fresh(.coupledLSTM, v, hidden: 4, layers: 1))
             #expect(try display(i, "lstm(text, hidden=4, layers=1, cell=\"coupled\")").hasPrefix("coupled LSTM model: 1 × 4"))
-            expectError(i, "lstm(text, cell=\"peephole\")", "cell must be \"standard\" or \"coupled\", not \"peephole\"", at: (1, 12), hint: nil)
+            let p = try model(i, "lstm(text, hidden=4, layers=1, cell=\"peephole\")")
+            sameParameters(p.model, try fresh(.peephole, v, hidden: 4, layers: 1))
+            expectError(i, "lstm(text, cell=\"mgu\")", "cell must be \"standard\", \"coupled\" or \"peephole\", not \"mgu\"", at: (1, 12), hint: nil)
+        } else if name == "peephole" {
+            // The peephole weights, one vector per gate that looks at the cell, and a plan that says it runs on its definition.
+            #expect(try display(i, "m.rnn.weight_ci_l1.shape") == "[8]")
+            #expect(try display(i, "m.plan.path") == "reference")
+            #expect(try display(i, "m").hasPrefix("peephole LSTM model: 2 × 8"))
+            expectError(i, "peephole(text, cell=\"coupled\")", "peephole has no keyword 'cell'", at: (1, 16),
+                        hint: "its keywords are hidden, layers, embed, dropout, init, seed, forget_bias")
         } else {
             expectError(i, "\(name)(text, cell=\"coupled\")", "\(name) has no keyword 'cell'", at: (1, name.count + 8),
                         hint: "its keywords are hidden, layers, embed, dropout, init, seed")
@@ -1118,7 +1127,7 @@ extension BuiltinTests {
         expectError(i, "m.rnn.weight_hh_l9", "record has no member 'weight_hh_l9'", at: (1, 7), hint: "did you mean 'weight_hh_l0'?")
         expectError(i, "m.encoder", "model has no member 'encoder'", at: (1, 3), hint: "did you mean 'decoder'?")
         expectError(i, "m.weights", "model has no member 'weights'", at: (1, 3),
-                    hint: "members: decoder, rnn, parameters, steps, loss_history, cell, hidden, layers, vocab_size")
+                    hint: "members: decoder, rnn, parameters, steps, loss_history, cell, hidden, layers, vocab_size, plan")
         expectError(i, "text.val.foo", "text has no member 'foo'", at: (1, 10), hint: "members: size, name")
     }
 

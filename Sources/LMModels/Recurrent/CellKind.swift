@@ -24,6 +24,7 @@ public struct CellKind: Sendable, Equatable, Hashable, Codable, CustomStringConv
     }
 
     public var name: String { definition.name }
+    public var title: String { definition.title }
     /// The name, as checkpoints store it (the enum's raw value before cells became definitions).
     public var rawValue: String { name }
     public var description: String { name }

@@ -8,6 +8,7 @@ import LMCore
 public struct CoupledLSTMCell: RecurrentCell {
     public init() {}
     public var name: String { "coupled" }
+    public var title: String { "coupled LSTM" }
     public var equations: String { "c = c_prev⊙f + g⊙(1−f), h = tanh(c)⊙o; gates f, o = σ(…), g = tanh(…)" }
     public var gates: [Gate] { [Gate("f", .sigmoid), Gate("o", .sigmoid), Gate("g", .tanh)] }
     public var hasCell: Bool { true }

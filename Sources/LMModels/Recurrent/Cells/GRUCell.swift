@@ -9,6 +9,7 @@ import LMCore
 public struct GRUCell: RecurrentCell {
     public init() {}
     public var name: String { "gru" }
+    public var title: String { "GRU" }
     public var equations: String { "h = (1−z)⊙n + z⊙h_prev, n = tanh(W_n x + r⊙(U_n h_prev)); gates r, z = σ(…)" }
     public var gates: [Gate] { [Gate("r", .sigmoid), Gate("z", .sigmoid), Gate("n", .tanh)] }
     public var hasCell: Bool { false }

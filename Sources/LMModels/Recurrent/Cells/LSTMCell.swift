@@ -8,6 +8,7 @@ import LMCore
 public struct LSTMCell: RecurrentCell {
     public init() {}
     public var name: String { "lstm" }
+    public var title: String { "LSTM" }
     public var equations: String { "c = f⊙c_prev + i⊙g, h = o⊙tanh(c); gates i, f, o = σ(…), g = tanh(…)" }
     public var gates: [Gate] { [Gate("i", .sigmoid), Gate("f", .sigmoid), Gate("g", .tanh), Gate("o", .sigmoid)] }
     public var hasCell: Bool { true }

@@ -13,6 +13,7 @@ import LMCore
 public struct PeepholeLSTMCell: RecurrentCell {
     public init() {}
     public var name: String { "peephole" }
+    public var title: String { "peephole LSTM" }
     public var equations: String { "as the LSTM, with i, f = σ(… + w⊙c_prev) and o = σ(… + w_co⊙c)" }
     public var gates: [Gate] { [Gate("i", .sigmoid), Gate("f", .sigmoid), Gate("g", .tanh), Gate("o", .sigmoid)] }
     public var hasCell: Bool { true }

@@ -13,6 +13,8 @@ import LMCore
 public protocol RecurrentCell: Sendable {
     /// The name checkpoints and `m.cell` use ("rnn", "lstm", "coupled", "gru", "peephole", …).
     var name: String { get }
+    /// How descriptions name the cell ("LSTM", "coupled LSTM", …).
+    var title: String { get }
     /// The equations, one line, for help and descriptions.
     var equations: String { get }
     /// The gate blocks stacked in `weight_ih` and `weight_hh` ([gates·H, ·]), in order.

@@ -4,6 +4,7 @@ import LMCore
 public struct TanhRNNCell: RecurrentCell {
     public init() {}
     public var name: String { "rnn" }
+    public var title: String { "RNN" }
     public var equations: String { "h = tanh(V_x x + V_h h_prev + c)" }
     public var gates: [Gate] { [Gate("h", .tanh)] }
     public var hasCell: Bool { false }
