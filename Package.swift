@@ -8,7 +8,8 @@ let package = Package(
         .executable(name: "lmsh", targets: ["lmsh"]),
         .library(name: "LMCore", targets: ["LMCore"]),
         .library(name: "LMModels", targets: ["LMModels"]),
-        .library(name: "LMShell", targets: ["LMShell"]),  // also for the fuzzer package in fuzz/
+        .library(name: "LMShell", targets: ["LMShell"]),
+        .library(name: "LMHarness", targets: ["LMHarness"]),  // for the fuzzer package in fuzz/ (not shipped)
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -50,6 +51,9 @@ let package = Package(
         // The command language: lexer, parser, evaluator, sessions. Knows nothing of the terminal.
         .target(name: "LMShell", dependencies: ["LMCore", "LMModels", "LMInspect"]),
 
+        // Test support, not linked into lmsh: runs untrusted text as cells (the property tests and the fuzzer).
+        .target(name: "LMHarness", dependencies: ["LMShell"]),
+
         // The executable: arguments and the REPL.
         .executableTarget(
             name: "lmsh",
@@ -70,7 +74,7 @@ let package = Package(
 
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
         .testTarget(name: "LMInspectTests", dependencies: ["LMInspect", "LMModels", "LMCore"]),
-        .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMModels", "LMCore"], exclude: ["Transcripts"]),
+        .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMHarness", "LMModels", "LMCore"], exclude: ["Transcripts"]),
         .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore", "LMKernels"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,7 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .executableTarget(
             name: "lmsh-fuzz",
-            dependencies: ["CFuzzerDriver", .product(name: "LMShell", package: "lmsh")]),
+            dependencies: ["CFuzzerDriver", .product(name: "LMShell", package: "lmsh"), .product(name: "LMHarness", package: "lmsh")]),
     ],
     swiftLanguageModes: [.v6]
 )

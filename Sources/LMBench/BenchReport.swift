@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 
 /// One benchmark's result: the human line and the JSON fields (`chars_per_sec`, `ms_per_step`,
 /// `gflops`, `peak_rss_mb`, and the configuration), printed the same way by every mode.
@@ -12,14 +13,14 @@ struct BenchReport {
         let parts = fields.map { key, value -> String in
             let v: String
             switch value {
-            case let d as Double: v = d.isFinite ? String(format: "%.6g", d) : "null"
-            case let f as Float: v = f.isFinite ? String(format: "%.6g", Double(f)) : "null"
+            case let d as Double: v = JSONWriter.number(d, digits: 6)
+            case let f as Float: v = JSONWriter.number(Double(f), digits: 6)
             case let n as Int: v = String(n)
             case let b as Bool: v = b ? "true" : "false"
-            case let s as String: v = "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            default: v = "\"\(value)\""
+            case let s as String: v = JSONWriter.quoted(s)
+            default: v = JSONWriter.quoted("\(value)")
             }
-            return "\"\(key)\": \(v)"
+            return "\(JSONWriter.quoted(key)): \(v)"
         }
         return "{" + parts.joined(separator: ", ") + "}"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 
 /// One named tensor of a safetensors file, as plain values: float32, row-major, `shape` `[]` for a
 /// scalar (one value) and any dimension may be 0 (no values).

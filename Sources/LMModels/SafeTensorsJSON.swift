@@ -250,28 +250,3 @@ struct JSONParser {
         }
     }
 }
-
-/// Compact JSON output in serde_json's style (what the reference writer produces), so that headers
-/// are byte-identical: `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes,
-/// everything else (including non-ASCII) written as raw UTF-8.
-enum JSONWriter {
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
-}

@@ -1,3 +1,4 @@
+import LMCore
 /// Element types lmsh reads. Every one becomes Float: F32 exactly, F16 and BF16 exactly (both are
 /// subsets of float32), F64 rounded to nearest.
 enum SafeTensorsDType: String, Sendable {

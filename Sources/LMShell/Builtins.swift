@@ -33,6 +33,23 @@ enum Builtins {
         return lines.joined(separator: "\n")
     }
 
+    /// Every builtin's keyword defaults, read once from its usage line: the one table of defaults, which
+    /// `:help`, completion and the builtins themselves (`int(a, "hidden")`) all read.
+    static let defaults: [String: [String: String]] = table.mapValues { keywordDefaults($0.usage) }
+
+    /// The default of keyword `k` of the builtin `a` calls, as its usage line writes it.
+    static func defaultValue(_ a: CallArgs, _ k: String) throws -> Value {
+        guard let text = defaults[a.name]?[k] else {
+            throw ShellError("\(a.name): keyword \(k) has no default in its usage line", at: a.location)
+        }
+        if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { return .string(String(text.dropFirst().dropLast())) }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        if text == "[]" { return .list([]) }
+        if text == "none" { return .none }
+        if let x = Double(text) { return .number(x) }
+        throw ShellError("\(a.name): the default \(k)=\(text) in its usage line is not a value", at: a.location)
+    }
+
     /// The `name=default` pairs written in a usage line (a default runs to the next `,`, `)` or space
     /// outside double quotes).
     static func keywordDefaults(_ usage: String) -> [String: String] {

@@ -68,7 +68,7 @@ extension Builtins {
             if case .list(let items) = a.positional[0].0 { return try gradflowSideBySide(interp, items, a) }
             let m = try modelArg(a, 0)
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
-            let rows = try int(a, "rows", 30)
+            let rows = try int(a, "rows")
             let through = try flowKind(a)
             let flow = try engine(a.location) { try GradientFlow.measure(m.model, ids: ids, through: through) }
             let chars = try ids.dropLast().map { try m.vocabulary.decode([$0]) }

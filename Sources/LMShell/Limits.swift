@@ -20,15 +20,15 @@ public struct Limits: Sendable, Equatable {
     /// would otherwise run for ever). Ctrl-C is also checked every few thousand nodes.
     public var evaluations: Int = 100_000_000
     /// The most training steps one `train` cell may ask for.
-    public var trainSteps: Int = 10_000_000
+    public var trainSteps: Int = Trainer.maxSteps
     /// The most characters one `sample` cell may ask for.
-    public var sampleLength: Int = 10_000_000
+    public var sampleLength: Int = SampleSettings.maxLength
     /// When set, every `train` runs at most this many steps instead of failing (`LMSH_STEP_CAP`: the
     /// README's commands are run by a test this way, and a quick look at a long script needs no editing).
     public var stepCap: Int?
 
-    public init(elements: Int? = nil, evaluations: Int = 100_000_000, trainSteps: Int = 10_000_000,
-                sampleLength: Int = 10_000_000) {
+    public init(elements: Int? = nil, evaluations: Int = 100_000_000, trainSteps: Int = Trainer.maxSteps,
+                sampleLength: Int = SampleSettings.maxLength) {
         self.elements = elements
         self.evaluations = evaluations
         self.trainSteps = trainSteps

@@ -18,6 +18,19 @@ extension Builtins {
         return m
     }
 
+    /// Keyword `k` as a whole number, or its default from the builtin's usage line (`Builtins.defaults`).
+    static func int(_ a: CallArgs, _ k: String) throws -> Int {
+        try (a.keyword(k) ?? defaultValue(a, k)).int(at: a.keywordLocation(k), "a whole number for \(k)")
+    }
+
+    static func num(_ a: CallArgs, _ k: String) throws -> Double {
+        try (a.keyword(k) ?? defaultValue(a, k)).number(at: a.keywordLocation(k), "a number for \(k)")
+    }
+
+    static func str(_ a: CallArgs, _ k: String) throws -> String {
+        try (a.keyword(k) ?? defaultValue(a, k)).string(at: a.keywordLocation(k), "a string for \(k)")
+    }
+
     static func int(_ a: CallArgs, _ k: String, _ d: Int) throws -> Int {
         try a.keyword(k)?.int(at: a.keywordLocation(k), "a whole number for \(k)") ?? d
     }
@@ -41,19 +54,17 @@ extension Builtins {
         }
     }
 
-    static func makeModel(_ cell: CellKind, _ a: CallArgs, defaultLayers: Int) throws -> Value {
+    /// A recurrent model of `cell` from the keywords of `rnn`, `lstm`, `gru` or `peephole`, with the defaults
+    /// their usage lines write (layers 1 for the tanh RNN, else 2; init "pytorch" for rnn and gru, else "charrnn").
+    static func makeModel(_ cell: CellKind, _ a: CallArgs) throws -> Value {
         try a.expectCount(1...1)
         let c = try corpusArg(a, 0)
-        let hidden = try int(a, "hidden", 128), layers = try int(a, "layers", defaultLayers)
-        let embed = try int(a, "embed", 0), dropout = try num(a, "dropout", 0)
-        let seed = try int(a, "seed", 123)
+        let hidden = try int(a, "hidden"), layers = try int(a, "layers")
+        let embed = try int(a, "embed"), dropout = try num(a, "dropout")
+        let seed = try int(a, "seed")
         guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
-        var initialization: ModelConfig.Initialization?
-        if let s = a.keyword("init") {
-            guard let i = ModelConfig.Initialization(rawValue: try s.string(at: a.keywordLocation("init"))) else {
-                throw ShellError("init must be \"charrnn\" or \"pytorch\"", at: a.keywordLocation("init"))
-            }
-            initialization = i
+        guard let initialization = ModelConfig.Initialization(rawValue: try str(a, "init")) else {
+            throw ShellError("init must be \"charrnn\" or \"pytorch\"", at: a.keywordLocation("init"))
         }
         var kind = cell
         if cell == .lstm, let v = a.keyword("cell") {
@@ -69,7 +80,7 @@ extension Builtins {
                                  dropout: Float(dropout), initialization: initialization)
         var rng = RandomSource(seed: UInt64(seed))
         let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
-        if let v = a.keyword("forget_bias") {
+        if let v = a.keyword("forget_bias"), !v.isNone {
             // The forget-gate block of every layer's input-to-hidden bias (char-rnn's 1 by default);
             // the hidden-to-hidden bias keeps its draw, so the gate's bias is this value plus a small one.
             let loc = a.keywordLocation("forget_bias")
@@ -112,7 +123,7 @@ extension Builtins {
             s.clipMode = mode
         }
         s.evalEvery = try int(a, "every", 0)
-        let seed = try int(a, "seed", 123)
+        let seed = try int(a, "seed")
         guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
         s.seed = UInt64(seed)
         if let t = m.trainer, m.trainerCorpus == ObjectIdentifier(c), t.settings == s { return t }
@@ -132,11 +143,11 @@ extension Builtins {
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             var spec = SplitSpec()
-            spec.val = try num(a, "val", spec.val)
-            spec.test = try num(a, "test", spec.test)
-            spec.batch = try int(a, "batch", spec.batch)
-            spec.seq = try int(a, "seq", spec.seq)
-            let layout = try str(a, "layout", "charrnn")
+            spec.val = try num(a, "val")
+            spec.test = try num(a, "test")
+            spec.batch = try int(a, "batch")
+            spec.seq = try int(a, "seq")
+            let layout = try str(a, "layout")
             guard let l = SplitLayout(rawValue: layout) else {
                 throw ShellError("layout must be \"charrnn\" or \"contiguous\"", at: a.keywordLocation("layout"))
             }
@@ -149,27 +160,27 @@ extension Builtins {
         },
         Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, init=\"pytorch\", seed=123)",
                 summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
-            try makeModel(.rnn, a, defaultLayers: 1)
+            try makeModel(.rnn, a)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", forget_bias=1, seed=123)",
-                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes); forget_bias sets the forget gate's bias (σ(1) ≈ 0.73 of the cell is kept per step)",
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
+                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes), cell=\"peephole\" the gates also read the cell; forget_bias sets the forget gate's bias (none keeps the initialisation's: init=\"charrnn\" sets 1: σ(1) ≈ 0.73 of the cell kept per step; init=\"pytorch\" draws it)",
                 keywords: modelKeywords + ["cell", "forget_bias"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
-            try makeModel(.lstm, a, defaultLayers: 2)
+            try makeModel(.lstm, a)
         },
         Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",
                 summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = gru(text, hidden=32, layers=1, embed=16)\nm.encoder.weight.shape") { _, a in
-            try makeModel(.gru, a, defaultLayers: 2)
+            try makeModel(.gru, a)
         },
-        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, init=\"charrnn\", forget_bias=1, seed=123)",
+        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
                 summary: "an LSTM with peepholes: the gates also read the cell (i, f from c_prev, o from c, through rnn.weight_ci/cf/co); it runs on its definition (see m.plan)",
                 keywords: modelKeywords + ["forget_bias"], example: "text = corpus(\"input.txt\")\nm = peephole(text, hidden=16, layers=1)\nm.rnn.weight_cf_l0.shape") { _, a in
-            try makeModel(.peephole, a, defaultLayers: 2)
+            try makeModel(.peephole, a)
         },
         Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
                 keywords: ["n"], example: "text = corpus(\"input.txt\")\nlm = ngram(text, n=3)\neval lm text.val") { _, a in
             try a.expectCount(1...1)
             let c = try corpusArg(a, 0)
-            let n = try int(a, "n", 6)
+            let n = try int(a, "n")
             let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
             return .ngram(NGramValue(model: model, corpus: c))
         },
@@ -241,7 +252,7 @@ extension Builtins {
             let report: LossReport
             switch (a.positional[0].0, target) {
             case (.model(let m), .split(let s)):
-                let b = try int(a, "batch", 50), q = try int(a, "seq", 50)
+                let b = try int(a, "batch"), q = try int(a, "seq")
                 let (window, overflow) = b.multipliedReportingOverflow(by: q)
                 try Limits.checkWindow(m.model.config, batch: 1, seq: overflow ? s.part.count : min(max(window, 0), s.part.count),
                                        op: "eval", at: a.location)
@@ -279,10 +290,10 @@ extension Builtins {
             var s = SampleSettings()
             try interp.checkSampleLength(length, at: a.location(1))
             s.length = length
-            s.temperature = Float(try num(a, "temp", 1))
-            s.topK = try int(a, "topk", 0)
-            s.prime = try str(a, "prime", "")
-            let seed = try int(a, "seed", 1)
+            s.temperature = Float(try num(a, "temp"))
+            s.topK = try int(a, "topk")
+            s.prime = try str(a, "prime")
+            let seed = try int(a, "seed")
             guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
             s.seed = UInt64(seed)
             let text: String

@@ -78,9 +78,9 @@ extension Builtins {
                 throw ShellError("plot takes a list of numbers or a 1-D tensor, got a \(a.positional[0].0.kind)", at: a.location(0), hint: "e.g. plot m.history")
             }
             guard !ys.isEmpty else { throw ShellError("nothing to plot: the list is empty", at: a.location(0), hint: "train the model first (train m text)") }
-            let height = try int(a, "height", 8)
+            let height = try int(a, "height")
             guard (2...40).contains(height) else { throw ShellError("height must be in 2...40", at: a.keywordLocation("height")) }
-            let title = try str(a, "title", "")
+            let title = try str(a, "title")
             interp.write(TerminalPictures.lineChart(ys, title: title.isEmpty ? "\(ys.count) values" : title, width: interp.displayWidth, height: height) + "\n")
             interp.write("  " + TerminalPictures.sparkline(TerminalPictures.resample(ys, to: Swift.max(8, interp.displayWidth - 4))) + "\n")
             let finite = ys.filter(\.isFinite)
@@ -99,7 +99,7 @@ extension Builtins {
                 throw ShellError("export writes .html or .svg files, not \"\(path)\"", at: a.location(1), hint: "end the name with .html or .svg")
             }
             let text = try a.keyword("text").map { try $0.string(at: a.keywordLocation("text"), "a text") }
-            let title = try str(a, "title", "lmsh")
+            let title = try str(a, "title")
             guard let content = try picture(a.positional[0].0, ext: ext, title: title, text: text, at: a.location(0)) else {
                 throw ShellError("there is no .\(ext) picture of a \(a.positional[0].0.kind) like this one", at: a.location(0),
                                  hint: "export the result of cell/states as .html, and of plot data, gradflow, jacobians or saturation as .svg")
@@ -137,7 +137,7 @@ extension Builtins {
         guard Set(flows.map { $0.norms.first?.count ?? 0 }).count == 1 else {
             throw ShellError("the models read the text into different lengths", at: a.location(1))
         }
-        let rows = try int(a, "rows", 30)
+        let rows = try int(a, "rows")
         interp.write(GradientFlow.sideBySide(flows, names: names, width: interp.displayWidth, maxRows: rows, text: chars) + "\n")
         return .list(try flows.map { flow in
             .record([
@@ -152,7 +152,7 @@ extension Builtins {
 extension Builtins {
     /// The `kind=` of gradflow: "h" (the default) or "c".
     static func flowKind(_ a: CallArgs) throws -> GradientFlow.Through {
-        let s = try str(a, "kind", "h")
+        let s = try str(a, "kind")
         guard let through = GradientFlow.Through(rawValue: s) else {
             throw ShellError("gradflow: kind is \"h\" (hidden state) or \"c\" (an LSTM's cell), not \"\(s)\"", at: a.keywordLocation("kind"))
         }

@@ -81,8 +81,10 @@ public final class SessionRecorder {
             let file = "cell-\(record.cells.count + 1)-\(variable).safetensors"
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let url = folder.appendingPathComponent(file)
-            try trainer.saveCheckpoint(to: url, vocabulary: m.vocabulary)
-            out.append(SessionRecord.Checkpoint(path: folder.lastPathComponent + "/" + file, sha256: try SessionRecorder.sha256(of: url), variable: variable))
+            // Encoded once, hashed in memory and written once, atomically (never read back to hash it).
+            let bytes = try trainer.checkpointFile(vocabulary: m.vocabulary).encoded()
+            try AtomicFile.write(bytes, to: url)
+            out.append(SessionRecord.Checkpoint(path: folder.lastPathComponent + "/" + file, sha256: SHA256.hexDigest(bytes), variable: variable))
         }
         return out
     }

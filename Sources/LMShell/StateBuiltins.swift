@@ -59,10 +59,10 @@ extension Builtins {
             let m = try modelArg(a, 0)
             let (ids, scalars) = try inspectText(m, a, 1)
             let layer = try layerIndex(m, a.keyword("layer") ?? .number(1), at: a.keywordLocation("layer"))
-            let kind = try str(a, "kind", "h")
+            let kind = try str(a, "kind")
             let tr = try trace(m, ids, at: a.location(0))
             let values = try engine(a.keywordLocation("kind")) { try tr.values(layer: layer, kind: kind) }
-            let units = try int(a, "units", 16)
+            let units = try int(a, "units")
             guard units >= 1 else { throw ShellError("units must be at least 1", at: a.keywordLocation("units")) }
             interp.write(TerminalPictures.heatmap(values.map(Double.init), steps: ids.count, units: tr.hidden, text: scalars,
                                                   mode: interp.colorMode, width: interp.displayWidth, maxUnits: units) + "\n")
@@ -107,7 +107,7 @@ extension Builtins {
             try a.checkKeywords(["top", "show", "features"])
             let m = try modelArg(a, 0)
             let (ids, scalars) = try inspectText(m, a, 1)
-            let top = try int(a, "top", 3), show = try int(a, "show", 0)
+            let top = try int(a, "top"), show = try int(a, "show")
             guard top >= 1 else { throw ShellError("top must be at least 1", at: a.keywordLocation("top")) }
             var user: [(String, String)] = []
             if let f = a.keyword("features") {
@@ -151,7 +151,7 @@ extension Builtins {
             let m = try modelArg(a, 0)
             let (ids, scalars) = try inspectText(m, a, 1)
             let from = try a.positional[2].0.int(at: a.location(2), "a position"), to = try a.positional[3].0.int(at: a.location(3), "a position")
-            let threshold = try num(a, "threshold", 0.3), off = try int(a, "off", 0)
+            let threshold = try num(a, "threshold"), off = try int(a, "off")
             let layer = try layerIndex(m, a.keyword("layer") ?? .number(1), at: a.keywordLocation("layer"))
             let tr = try trace(m, ids, at: a.location(0))
             let h = try engine(a.location) { try tr.values(layer: layer, kind: "h") }
@@ -183,7 +183,7 @@ extension Builtins {
             let layer = try layerIndex(m, .number(layerNumber), at: a.location(2))
             let units = try unitValues.map { try $0.int(at: a.location(2), "a unit") }
             guard units.allSatisfy({ $0 >= 0 && $0 < m.model.config.hidden }) else { throw ShellError("the selection's units do not fit this model", at: a.location(2)) }
-            let top = try int(a, "top", 5)
+            let top = try int(a, "top")
             let tr = try trace(m, ids, at: a.location(0))
             let h = try engine(a.location) { try tr.values(layer: layer, kind: "h") }
             // The selected range only sets the window length (and is excluded) when it lies inside this text.
@@ -225,7 +225,7 @@ extension Builtins {
             try a.checkKeywords(["top"])
             let m = try modelArg(a, 0)
             let (ids, scalars) = try inspectText(m, a, 1, limit: 5000)
-            let top = Swift.min(try int(a, "top", 5), m.vocabulary.count)
+            let top = Swift.min(try int(a, "top"), m.vocabulary.count)
             guard top >= 1 else { throw ShellError("top must be at least 1", at: a.keywordLocation("top")) }
             let tr = try trace(m, ids, at: a.location(0))
             let p = Prediction.of(tr, top: top)

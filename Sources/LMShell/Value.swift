@@ -136,3 +136,8 @@ extension Value {
         return String(format: "%.6g", x)
     }
 }
+
+extension Value {
+    /// Whether this is `none` (a keyword given as none keeps its builtin's behaviour without it).
+    var isNone: Bool { if case .none = self { return true } else { return false } }
+}

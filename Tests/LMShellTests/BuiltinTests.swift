@@ -1287,6 +1287,21 @@ extension BuiltinTests {
         for line in b.example.split(separator: "\n") { #expect(help.contains("    \(line)")) }
     }
 
+    /// The usage line is the one table of defaults: a model built with every default typed out is the model
+    /// built with none typed (same parameters), and a default changed in the usage changes the builtin.
+    @Test(arguments: ["rnn", "lstm", "gru", "peephole"])
+    func usageDefaultsAreTheDefaults(_ name: String) throws {
+        let (i, _, _, _) = try corpusShell()
+        let b = try #require(Builtins.table[name])
+        let spelled = Builtins.keywordDefaults(b.usage).filter { $0.key != "hidden" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        #expect(spelled.contains("seed=123") && spelled.contains { $0.hasPrefix("init=") })
+        let bare = try model(i, "\(name)(text, hidden=6)"), typed = try model(i, "\(name)(text, \(spelled.joined(separator: ", ")), hidden=6)")
+        #expect(bare.model.config == typed.model.config)
+        sameParameters(bare.model, typed.model)
+        #expect(bare.model.config.layers == (name == "rnn" ? 1 : 2))
+        #expect(bare.model.config.initialization == (name == "rnn" || name == "gru" ? .pytorch : .charRNN))
+    }
+
     /// Every example runs as written, line by line, in a fresh session (with `input.txt` beside it).
     @Test(arguments: Builtins.table.keys.sorted())
     func examplesRun(_ name: String) throws {

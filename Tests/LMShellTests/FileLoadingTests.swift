@@ -1,5 +1,6 @@
 import Foundation
 import LMCore
+import LMHarness
 import LMModels
 import Testing
 @testable import LMShell

@@ -1,6 +1,7 @@
 import Foundation
 import LMCore
 @testable import LMShell
+import LMHarness
 import Testing
 
 /// Property: whatever a student types, every failure is a positioned, one-line `ShellError` and the

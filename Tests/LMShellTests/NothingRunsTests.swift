@@ -1,4 +1,5 @@
 import Foundation
+import LMHarness
 import Testing
 @testable import LMShell
 

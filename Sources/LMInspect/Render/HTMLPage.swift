@@ -1,4 +1,5 @@
 import Foundation
+import LMCore
 
 /// Self-contained HTML pages (no external assets: styles and the small script are inline) for views that
 /// need more room than a terminal: text coloured by a cell and heatmaps of states, each showing the value
@@ -71,8 +72,7 @@ public enum HTMLPage {
         let data = "[" + values.map(number).joined(separator: ",") + "]"
         let chars = text.map { t in "[" + t.map { s -> String in
             let g = TerminalPictures.glyph(s)
-            let json = (try? JSONEncoder().encode(g)).flatMap { String(data: $0, encoding: .utf8) } ?? "\"?\""
-            return json.replacingOccurrences(of: "</", with: "<\\/")
+            return JSONWriter.quoted(g).replacingOccurrences(of: "</", with: "<\\/")
         }.joined(separator: ",") + "]" } ?? "null"
         let cell = Swift.max(2, Swift.min(12, 1600 / Swift.max(1, T)))
         let body = "<p>\(T) steps × \(U) units; colour scale ±\(number(scale)) (red negative, blue positive)</p>"

@@ -22,8 +22,8 @@ public enum ModelCheckpoint {
 
     static func metadata(_ c: ModelConfig, _ info: Info) throws -> [String: String] {
         let vocab = info.vocabulary.scalars.map { String($0) }
-        let vocabJSON = String(decoding: try JSONSerialization.data(withJSONObject: vocab), as: UTF8.self)
-        let history = String(decoding: try JSONSerialization.data(withJSONObject: info.lossHistory.map(Double.init)), as: UTF8.self)
+        let vocabJSON = JSONWriter.array(vocab)
+        let history = JSONWriter.array(info.lossHistory.map(Double.init), digits: 9)
         return [
             "format": "lmsh-checkpoint", "lmsh.version": formatVersion,
             "lmsh.model": "rnn-lm", "lmsh.cell": c.cell.rawValue,

@@ -5,6 +5,11 @@ import LMCore
 /// exactly (same parameters after N + M steps as straight training).
 extension Trainer {
     public func saveCheckpoint(to url: URL, vocabulary: Vocabulary) throws {
+        try checkpointFile(vocabulary: vocabulary).write(to: url)
+    }
+
+    /// The training checkpoint's content (to write, or to hash before writing once).
+    public func checkpointFile(vocabulary: Vocabulary) throws -> SafeTensorsFile {
         let s = saveState()
         var extra: [SafeTensorsEntry] = []
         for (k, e) in model.parameters.entries.enumerated() {
@@ -27,7 +32,7 @@ extension Trainer {
         info.step = s.stepCount
         info.lossHistory = s.lossHistory
         info.splitSummary = splits.summary
-        try ModelCheckpoint.file(model, info, extra: extra, extraMetadata: meta).write(to: url)
+        return try ModelCheckpoint.file(model, info, extra: extra, extraMetadata: meta)
     }
 
     /// Restores a trainer's state from a training checkpoint written by `saveCheckpoint`.

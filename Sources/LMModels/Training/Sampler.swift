@@ -16,8 +16,11 @@ public struct SampleSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// The most characters one `sample` may ask for; the shell's `Limits.sampleLength` starts from it.
+    public static let maxLength = 10_000_000
+
     public func validate() throws {
-        guard length >= 0 && length <= 10_000_000 else { throw ModelError("sample: length \(length) must be in 0...10000000") }
+        guard length >= 0 && length <= Self.maxLength else { throw ModelError("sample: length \(length) must be in 0...\(Self.maxLength)") }
         guard temperature >= 0 && temperature.isFinite else { throw ModelError("sample: temp \(temperature) must be ≥ 0") }
         guard topK >= 0 else { throw ModelError("sample: topk \(topK) must be ≥ 0") }
     }

@@ -113,6 +113,9 @@ public final class Trainer {
         public var lr: Float
     }
 
+    /// The most steps one `train` call may run: the one limit, which the shell's `Limits.trainSteps` starts from.
+    public static let maxSteps = 10_000_000
+
     /// One training step. On a NaN or Inf in the loss or a gradient, the parameters are left as they
     /// were before the step and a `TrainingDiverged` error names the step and the parameter.
     public func step() throws -> StepReport {
@@ -153,7 +156,7 @@ public final class Trainer {
     /// model is then as after the last finished step. On divergence `step()` has kept the last good state.
     @discardableResult
     public func train(steps: Int, progress: (TrainProgress) -> Bool = { _ in true }) throws -> Int {
-        guard steps >= 0 && steps <= 100_000_000 else { throw ModelError("train: steps \(steps) must be in 0...100000000") }
+        guard steps >= 0 && steps <= Trainer.maxSteps else { throw ModelError("train: steps \(steps) must be in 0...\(Trainer.maxSteps)") }
         let start = Date()
         var done = 0
         for i in 0..<steps {

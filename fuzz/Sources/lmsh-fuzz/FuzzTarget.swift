@@ -1,4 +1,5 @@
 import Foundation
+import LMHarness
 import LMShell
 
 /// libFuzzer's entry point: the bytes are decoded as UTF-8 (invalid bytes become U+FFFD, as a terminal

@@ -1,4 +1,5 @@
 import Foundation
+import LMShell
 
 /// Runs text nobody vouches for (fuzzer bytes, mutated scripts) as cells of a fresh interpreter with
 /// tight limits, and reports every way the shell broke its promise: an error that is not a `ShellError`,
