@@ -109,7 +109,7 @@ extension Builtins {
             let name = try o.string(at: a.keywordLocation("opt"))
             guard let k = OptimizerKind(rawValue: name) else {
                 throw ShellError("unknown optimizer \"\(name)\"", at: a.keywordLocation("opt"),
-                                 hint: Suggest.hint(for: name, among: OptimizerKind.allCases.map(\.rawValue)) ?? "one of sgd, adagrad, rmsprop, adam")
+                                 hint: Suggest.hint(for: name, among: OptimizerKind.allCases.map(\.rawValue)) ?? "one of " + OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             s.optimizer = k
         }
@@ -185,7 +185,7 @@ extension Builtins {
             return .ngram(NGramValue(model: model, corpus: c))
         },
         Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123",
-                summary: "trains with truncated BPTT; Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+                summary: "trains with truncated BPTT; opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps", 1000)
@@ -217,7 +217,7 @@ extension Builtins {
             if stopped { fields.append(("interrupted", .bool(true))) }
             return .record(fields)
         },
-        Builtin(name: "step", usage: "step m text batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123", summary: "one training step; reports the loss and the gradient norm before clipping",
+        Builtin(name: "step", usage: "step m text batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123", summary: "one training step (keywords as for train); reports the loss and the gradient norm before clipping",
                 keywords: trainKeywords.filter { $0 != "steps" }, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nstep m text batch=8 seq=16") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)

@@ -155,18 +155,15 @@ extension Frontend {
         }
     }
 
-    // MARK: - History (our own plain-text file: one cell per line, newlines as \n)
+    // MARK: - History (our own plain-text file, one cell per line: `HistoryFile`)
 
-    var historyURL: URL {
-        if let p = ProcessInfo.processInfo.environment["LMSH_HISTORY"] { return URL(fileURLWithPath: p) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".lmsh_history")
+    /// `$LMSH_HISTORY`, else `~/.lmsh_history` with `~` from `$HOME` (nil: no home, no history).
+    var history: HistoryFile? {
+        HistoryFile.defaultURL().map(HistoryFile.init(url:))
     }
 
     func readHistory() -> [String] {
-        guard let text = try? String(contentsOf: historyURL, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map {
-            $0.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\\", with: "\\")
-        }
+        history?.read() ?? []
     }
 
     func loadHistory() {
@@ -174,14 +171,7 @@ extension Frontend {
     }
 
     func appendHistory(_ cell: String) {
-        let line = cell.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n") + "\n"
-        if let h = try? FileHandle(forWritingTo: historyURL) {
-            h.seekToEndOfFile()
-            h.write(Data(line.utf8))
-            try? h.close()
-        } else {
-            try? Data(line.utf8).write(to: historyURL)
-        }
+        try? history?.append(cell)
     }
 
     // MARK: - Completion

@@ -38,12 +38,47 @@ struct TrainingTests {
     func optimizers(_ kind: OptimizerKind) throws {
         let trainer = try setup { s in
             s.optimizer = kind
-            s.lr = kind == .sgd ? 0.5 : (kind == .adagrad ? 0.1 : 2e-2)
+            s.lr = kind == .gd ? 2 : (kind == .sgd ? 0.5 : (kind == .adagrad ? 0.1 : 2e-2))
         }
         try trainer.train(steps: 100)
         let h = trainer.lossHistory
         let first = h.prefix(5).reduce(0, +) / 5, last = h.suffix(5).reduce(0, +) / 5
         #expect(last < first * 0.8, "\(kind): \(first) → \(last)")
+    }
+
+    @Test("one gd step changes each parameter by exactly −lr·grad; sgd's second step adds momentum")
+    func plainGradientDescent() throws {
+        let lr: Float = 0.1
+        for kind in [OptimizerKind.gd, .sgd] {
+            let trainer = try setup { s in
+                s.optimizer = kind
+                s.lr = lr
+                s.clip = 0
+            }
+            let entries = trainer.model.parameters.entries
+            var exact = [true, true]
+            for step in 0..<2 {
+                let before = entries.map(\.tensor.data)
+                let report = try trainer.step()
+                #expect(report.lr == lr)
+                var moved = 0
+                for (k, e) in entries.enumerated() {
+                    let g = try #require(e.tensor.grad, "\(e.name) has no gradient").data
+                    for i in g.indices {
+                        if e.tensor.data[i] != before[k][i] - lr * g[i] { exact[step] = false }
+                        if g[i] != 0 { moved += 1 }
+                    }
+                }
+                #expect(moved > 0, "no gradient at all: the check would be empty")
+            }
+            if kind == .gd {
+                #expect(exact == [true, true], "gd moved a parameter by other than −lr·grad")
+                #expect(trainer.optimizer.first.allSatisfy { $0.allSatisfy { $0 == 0 } }, "gd keeps no velocity")
+            } else {
+                // The same check tells momentum apart: sgd's first step is −lr·g, its second −lr·(0.9·v + g).
+                #expect(exact == [true, false])
+            }
+        }
     }
 
     @Test func exactResume() throws {

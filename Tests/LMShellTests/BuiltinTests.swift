@@ -857,6 +857,7 @@ final class BuiltinTests {
         i.shouldStop = { false }
         guard case .number(1)? = stopped["steps"], case .bool(true)? = stopped["interrupted"] else { Issue.record("\(stopped)"); return }
         expectError(i, "train m text steps=5 opt=\"adamm\"", "unknown optimizer \"adamm\"", at: (1, 22), hint: "did you mean 'adam'?")
+        expectError(i, "train m text steps=5 opt=\"momentum\"", "unknown optimizer \"momentum\"", at: (1, 22), hint: "one of gd, sgd, adagrad, rmsprop, adam")
         expectError(i, "train m text steps=5 clip_mode=\"x\"", "clip_mode must be \"norm\" or \"value\"", at: (1, 22), hint: nil)
         expectError(i, "train m text steps=(-1)", "steps must be in 0...10000000", at: (1, 14), hint: nil)
         expectError(i, "train m text stps=5", "train has no keyword 'stps'", at: (1, 14), hint: "did you mean 'steps'?")
@@ -885,6 +886,12 @@ final class BuiltinTests {
         #expect(abs(loss - Foundation.log(Double(corpus.vocabulary.count))) < 0.5)
         // A second step continues the same trainer.
         guard case .number(2)? = try record(i, "step m text batch=4 seq=8 lr=0.01")["step"] else { Issue.record("no second step"); return }
+        // opt="gd" with clipping off: one step moves each weight by exactly −lr·grad.
+        try i.run("g = rnn(text, hidden=8)")
+        try i.run("w0 = g.rnn.weight_hh_l0 * 1")
+        try i.run("step g text batch=4 seq=8 opt=\"gd\" lr=0.1 clip=0")
+        #expect(try number(i, "item(max(abs(g.rnn.weight_hh_l0 - (w0 - 0.1 * g.rnn.weight_hh_l0.grad))))") == 0)
+        #expect(try number(i, "item(max(abs(g.rnn.weight_hh_l0 - w0)))") > 0)
         expectError(i, "step m text steps=3", "step has no keyword 'steps'", at: (1, 13),
                     hint: "its keywords are batch, seq, opt, lr, clip, clip_mode, every, seed")
         expectError(i, "step m text batch=4 seq=8 opt=\"sgdd\"", "unknown optimizer \"sgdd\"", at: (1, 27), hint: "did you mean 'sgd'?")
@@ -1260,6 +1267,8 @@ extension BuiltinTests {
         let t = i.help("train")
         #expect(t.contains("keywords: steps=1000, batch=50, seq=50, opt=\"rmsprop\", lr=2e-3, clip=5, clip_mode=\"value\", every=0, seed=123"))
         #expect(t.contains("  example:\n    text = corpus(\"input.txt\")\n    m = lstm(text, hidden=32, layers=1)\n"))
+        // The optimizers, and which of them keeps momentum.
+        #expect(t.contains("\"sgd\" (with momentum 0.9)") && t.contains("\"gd\" (plain gradient descent, θ ← θ − lr·∇θ)"))
         #expect(i.help("matmul").contains("keywords: none"))
         #expect(i.help("sample").contains("temp=1, prime=\"\", seed=1, topk=0"))
         #expect(i.help("smaple") == "no help for 'smaple' (did you mean 'sample'?)")

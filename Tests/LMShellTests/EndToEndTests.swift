@@ -86,6 +86,28 @@ struct EndToEndTests {
         #expect(version.stdout.hasPrefix("lmsh "))
     }
 
+    @Test("replay is a subcommand of the argument parser, with its own flags and usage")
+    func replayIsASubcommand() throws {
+        let help = try Self.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("replay"), "\(help.stdout)")
+        let replayHelp = try Self.run(["replay", "--help"])
+        #expect(replayHelp.status == 0)
+        #expect(replayHelp.stdout.contains("USAGE: lmsh replay <FILE.lmsh> [--retrain] [--update] [--verify]"), "\(replayHelp.stdout)")
+        // No file: the parser's usage error (exit status 64), not a script named "replay".
+        let missing = try Self.run(["replay"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("Missing expected argument '<FILE.lmsh>'"), "\(missing.stderr)")
+        // Two files, or a script's flag: usage errors too.
+        #expect(try Self.run(["replay", "a.lmsh", "b.lmsh"]).status == 64)
+        #expect(try Self.run(["replay", "a.lmsh", "--keep-going"]).status == 64)
+        // A replay flag belongs to replay, not to scripts.
+        #expect(try Self.run(["slide.lmsh", "--verify"]).status == 64)
+        let absent = try Self.run(["replay", "no-such-session.lmsh", "--verify"])
+        #expect(absent.status == 1)
+        #expect(absent.stderr.contains("cannot read session"), "\(absent.stderr)")
+    }
+
     @Test func pipedInputRunsWithoutAPrompt() throws {
         let r = try Self.run([], stdin: "a = 3\na + 1\nb = nope\na * 2\n")
         #expect(r.stdout == "4\n6\n")

@@ -39,6 +39,28 @@ struct InteractiveTests {
         try again.wait(for: "unknown name 'x'")
     }
 
+    @Test("With HOME set, the history is $HOME/.lmsh_history, and a cell with a backslash before n comes back unchanged")
+    func historyUnderHomeKeepsBackslashN() throws {
+        let t = try Terminal(homeIsFolder: true)
+        defer { t.close() }
+        try t.cell(1, #"s = "a\nb" + "\\""#)
+        try t.cell(2, "len(s)")
+        try t.wait(for: "Out[2]: 4")
+        t.keys("C-d")
+        try t.wait(for: "EXITED:0")
+        let history = try String(contentsOf: t.history, encoding: .utf8)
+        #expect(history.hasSuffix(#"s = "a\\nb" + "\\\\""# + "\nlen(s)\n"), "history file:\n\(history)")
+        let again = try Terminal(folder: t.folder, homeIsFolder: true)
+        defer { again.close() }
+        try again.waitPrompt(1)
+        again.keys("Up")
+        again.keys("Up")
+        try again.wait(for: #"In [1]: s = "a\nb" + "\\""#)
+        again.keys("Enter")
+        try again.cell(2, "len(s)")
+        try again.wait(for: "Out[2]: 4")
+    }
+
     @Test("Tab completes names, members, keywords and paths")
     func tabCompletion() throws {
         let t = try Terminal()
@@ -158,18 +180,22 @@ final class Terminal {
 
     let socket = "lmsh-test-\(UUID().uuidString.prefix(8))"
     let folder: URL
-    var history: URL { folder.appendingPathComponent("history") }
+    /// With `homeIsFolder`, HOME is the folder and the history is its `.lmsh_history` (no LMSH_HISTORY).
+    let homeIsFolder: Bool
+    var history: URL { folder.appendingPathComponent(homeIsFolder ? ".lmsh_history" : "history") }
     let ownsFolder: Bool
 
     /// Starts lmsh in `folder` (a new temporary one by default) with EDITRC=/dev/null, its own history
     /// file and sessions folder. After lmsh exits the pane shows `EXITED:<status>`.
-    init(folder: URL? = nil) throws {
+    init(folder: URL? = nil, homeIsFolder: Bool = false) throws {
         let binary = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
         self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-tty-\(UUID().uuidString)")
+        self.homeIsFolder = homeIsFolder
         ownsFolder = folder == nil
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
         func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let command = "env EDITRC=/dev/null LC_ALL=C.UTF-8 LMSH_HISTORY=\(q(history.path)) "
+        let historyVariable = homeIsFolder ? "HOME=\(q(self.folder.path))" : "LMSH_HISTORY=\(q(history.path))"
+        let command = "env -u LMSH_HISTORY EDITRC=/dev/null LC_ALL=C.UTF-8 \(historyVariable) "
             + "LMSH_SESSIONS=\(q(self.folder.appendingPathComponent("sessions").path)) \(q(binary.path)); "
             + "echo EXITED:$?; sleep 60"
         run(["new-session", "-d", "-x", "120", "-y", "40", "-c", self.folder.path, command])

@@ -3,7 +3,9 @@ import LMCore
 /// The optimizers of the lecture and of char-rnn, updating a model's parameters in place from their
 /// `grad`. State (moments, accumulators, step count) is plain arrays so a checkpoint can save it.
 public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
-    /// Stochastic gradient descent with (PyTorch-style) momentum: v = μv + g; θ −= lr·v.
+    /// Plain gradient descent, the lecture's update rule: θ ← θ − lr·∇θ (no momentum, no state).
+    case gd
+    /// Stochastic gradient descent with (PyTorch-style) momentum μ = 0.9: v = μv + g; θ −= lr·v.
     case sgd
     /// Adagrad, as in min-char-rnn: a += g²; θ −= lr·g/√(a + ε).
     case adagrad
@@ -59,6 +61,8 @@ public final class Optimizer {
                 first[k].withUnsafeMutableBufferPointer { m in
                     second[k].withUnsafeMutableBufferPointer { v in
                         switch s.kind {
+                        case .gd:
+                            for i in 0..<x.count { x[i] -= lr * g[i] }
                         case .sgd:
                             for i in 0..<x.count {
                                 m[i] = s.momentum * m[i] + g[i]
