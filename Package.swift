@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "lmsh",
             dependencies: [
-                "LMCore", "LMModels", "LMShell", "LMBench", "CEditLine",
+                "LMCore", "LMShell", "LMBench", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

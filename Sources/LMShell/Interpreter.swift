@@ -11,8 +11,10 @@ public final class Interpreter {
     public var variables: [String: Value] = [:]
     /// Streamed text (sampling writes characters as they come).
     public var write: (String) -> Void = { print($0, terminator: "") }
+    /// What `progress` receives: one training step's numbers.
+    public typealias Progress = TrainProgress
     /// Progress of long commands (training), for the front end to draw.
-    public var progress: (TrainProgress) -> Void = { _ in }
+    public var progress: (Progress) -> Void = { _ in }
     /// Polled between steps of long commands; true stops them (Ctrl-C).
     public var shouldStop: () -> Bool = { false }
     /// Relative paths in cells resolve against this folder.

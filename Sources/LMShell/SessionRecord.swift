@@ -94,3 +94,13 @@ public struct SessionRecord: Sendable, Equatable {
         return record
     }
 }
+
+extension SessionRecord {
+    /// `lmsh replay --update`: rewrites the recorded outputs of the session at `url` with `outputs` (what
+    /// this version of lmsh prints), keeping its cells and checkpoints; the file is replaced atomically.
+    public static func updateOutputs(at url: URL, with outputs: [String]) throws {
+        var record = parse(try String(contentsOf: url, encoding: .utf8))
+        for (i, output) in outputs.enumerated() where i < record.cells.count { record.cells[i].output = output }
+        try AtomicFile.write(Data(record.text.utf8), to: url)
+    }
+}

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import LMCore
-import LMModels
 import LMShell
 
 /// Set by the SIGINT handler, read between training steps and at the prompt.
@@ -154,7 +153,7 @@ final class Frontend {
 
     // MARK: - Progress
 
-    func drawProgress(_ p: TrainProgress) {
+    func drawProgress(_ p: Interpreter.Progress) {
         let val = p.valLoss.map { String(format: "  val %.4f", $0) } ?? ""
         let line = String(format: "step %d (%d/%d)  epoch %.2f  loss %.4f%@  grad %.3g  %.0f chars/s  ETA %@",
                           p.step, p.done, p.totalSteps, p.epoch, p.trainLoss, val, p.gradNorm, p.charsPerSecond,
@@ -185,7 +184,7 @@ final class Frontend {
 
     /// The progress line in fewer than `columns` characters: a line that wraps cannot be redrawn with '\r'
     /// and would leave a copy of itself per step. Drops the least useful fields first, then the bar.
-    static func fitted(_ p: TrainProgress, bar: String, columns: Int) -> String {
+    static func fitted(_ p: Interpreter.Progress, bar: String, columns: Int) -> String {
         var fields: [(text: String, keep: Int)] = [
             ("step \(p.step)", 9), ("(\(p.done)/\(p.totalSteps))", 3), (String(format: "epoch %.2f", p.epoch), 4),
             (String(format: "loss %.4f", p.trainLoss), 8),

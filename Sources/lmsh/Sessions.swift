@@ -1,5 +1,4 @@
 import Foundation
-import LMModels
 import LMShell
 
 /// Sessions on the terminal side: where they live, `:save`, and `lmsh replay`.
@@ -27,9 +26,7 @@ extension Frontend {
             print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
             if update {
                 // Record what this version of lmsh prints, keeping the cells and their checkpoints.
-                var record = SessionRecord.parse(try String(contentsOf: url, encoding: .utf8))
-                for (i, output) in report.outputs.enumerated() where i < record.cells.count { record.cells[i].output = output }
-                try AtomicFile.write(Data(record.text.utf8), to: url)
+                try SessionRecord.updateOutputs(at: url, with: report.outputs)
                 print("updated the recorded outputs of \(path)")
             }
             if verify {
