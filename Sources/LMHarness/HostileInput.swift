@@ -63,10 +63,10 @@ public struct HostileInput {
     public func run(_ source: String, asOneCell: Bool = false) -> Outcome {
         refreshCorpus()
         let interpreter = Interpreter(baseDirectory: directory)
-        interpreter.limits = limits
-        interpreter.confinePaths = true
-        interpreter.environment = [:]
-        interpreter.write = { _ in }
+        interpreter.configuration.limits = limits
+        interpreter.configuration.confinePaths = true
+        interpreter.configuration.environment = [:]
+        interpreter.output = { _ in }
         var deadline = Date.distantFuture
         interpreter.shouldStop = { Date() > deadline }
         var outcome = Outcome()

@@ -171,7 +171,7 @@ public enum Completion {
         } else if dirPart.hasPrefix("~/") {
             folder = URL(fileURLWithPath: NSString(string: dirPart).expandingTildeInPath)
         } else {
-            folder = interpreter.baseDirectory.appendingPathComponent(dirPart)
+            folder = interpreter.configuration.baseDirectory.appendingPathComponent(dirPart)
         }
         let fm = FileManager.default
         guard let entries = try? fm.contentsOfDirectory(atPath: folder.path) else { return [] }

@@ -7,44 +7,67 @@ import LMModels
 /// closures below (so it knows nothing of terminals), and reports every mistake as a `ShellError`
 /// with a position and, where it can, a hint.
 public final class Interpreter {
+    /// Everything that shapes how cells run, as one value: made by the front end (or a test) and passed in,
+    /// read by the builtins, and swapped whole where a different one is needed (a replay runs in its
+    /// session's folder, then puts the old one back).
+    public struct Configuration {
+        /// Relative paths in cells resolve against this folder.
+        public var baseDirectory: URL
+        /// More folders to look in when a relative path does not exist under `baseDirectory` (a replayed
+        /// session looks beside its file first, then in the folder lmsh was started from).
+        public var fallbackDirectories: [URL] = []
+        /// When true, a cell may only name files inside `baseDirectory` (no absolute paths, no `~`, no `..`):
+        /// for the fuzzer and the property tests, which run cells nobody typed.
+        public var confinePaths = false
+        /// Environment values readable with `env("NAME")` (QUICK mode of the examples).
+        public var environment: [String: String]
+        /// What one cell may use (tensor size, evaluation steps, training steps, sample length).
+        public var limits: Limits
+        /// How pictures (`states`, `show_cell`, `plot`, …) may use colour; the executable sets it from
+        /// NO_COLOR, COLORTERM and whether output is a terminal. Plain by default, so scripts and tests see numbers.
+        public var colorMode: ColorMode = .none
+        /// Columns pictures may use (the terminal's width when there is one).
+        public var displayWidth = 80
+        /// Depth limit for user functions calling each other.
+        public var maxCallDepth = 200
+
+        public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                    environment: [String: String] = ProcessInfo.processInfo.environment, limits: Limits = .fromEnvironment()) {
+            self.baseDirectory = baseDirectory
+            self.environment = environment
+            self.limits = limits
+        }
+    }
+
     /// Variables of the session, including `_` (the last value shown).
     public var variables: [String: Value] = [:]
-    /// Streamed text (sampling writes characters as they come).
-    public var write: (String) -> Void = { print($0, terminator: "") }
+    /// Where streamed text goes (sampling writes characters as they come): the front end's sink.
+    public var output: (String) -> Void = { print($0, terminator: "") }
     /// What `progress` receives: one training step's numbers.
     public typealias Progress = TrainProgress
     /// Progress of long commands (training), for the front end to draw.
     public var progress: (Progress) -> Void = { _ in }
     /// Polled between steps of long commands; true stops them (Ctrl-C).
     public var shouldStop: () -> Bool = { false }
-    /// Relative paths in cells resolve against this folder.
-    public var baseDirectory: URL
-    /// Environment values readable with `env("NAME")` (QUICK mode of the examples).
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// How cells run: folders, environment, limits, colour, widths. One value, passed in (see `Configuration`).
+    public var configuration: Configuration
     /// Cells run so far.
     public private(set) var cellCount = 0
-    /// Models that `train` or `step` changed since this was last cleared (for session checkpoints).
-    public var trainedModels: [ObjectIdentifier: ModelValue] = [:]
-    /// During a replay: given a model about to be trained and its trainer, restores the recorded
-    /// result instead of training (returns the value the cell gives), or nil to train for real.
-    public var trainingOverride: ((ModelValue, Trainer) throws -> Value?)?
-    /// Depth limit for user functions calling each other.
-    public var maxCallDepth = 200
-    /// How pictures (`states`, `cell`, `plot`, …) may use colour; the executable sets it from NO_COLOR,
-    /// COLORTERM and whether output is a terminal. Plain by default, so scripts and tests see numbers.
-    public var colorMode: ColorMode = .none
-    /// Columns pictures may use (the terminal's width when there is one).
-    public var displayWidth = 80
+    /// The observer of the running cell, handed to `run(_:observer:)` (nil between cells).
+    private(set) var observer: (any CellObserver)?
     var callDepth = 0
-    /// What one cell may use (tensor size, evaluation steps, training steps, sample length).
-    public var limits = Limits.fromEnvironment()
     /// Expression nodes evaluated in the running cell (against `limits.evaluations`).
     var evaluations = 0
     /// The lowest stack address `eval` may reach in the running cell (see `StackGuard`).
     var stackFloor: UInt = 0
 
-    public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
-        self.baseDirectory = baseDirectory
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// An interpreter whose cells resolve paths against `baseDirectory`, otherwise with the defaults.
+    public convenience init(baseDirectory: URL) {
+        self.init(configuration: Configuration(baseDirectory: baseDirectory))
     }
 
     /// The outcome of a cell: the value to show (nil for bindings and definitions).
@@ -56,12 +79,20 @@ public final class Interpreter {
     /// Parses and runs one cell.
     @discardableResult
     public func run(_ cell: String) throws -> CellResult {
+        try run(cell, observer: nil)
+    }
+
+    /// Runs one cell with `observer` watching it (what it writes, which models it trains).
+    @discardableResult
+    public func run(_ cell: String, observer: (any CellObserver)?) throws -> CellResult {
+        self.observer = observer
+        defer { self.observer = nil }
         guard let statement = try Parser.parse(cell) else { return CellResult(value: nil, statement: nil) }
         cellCount += 1
         evaluations = 0
         callDepth = 0
         stackFloor = StackGuard.floor()
-        return try limits.scoped { try execute(statement) }
+        return try configuration.limits.scoped { try execute(statement) }
     }
 
     func execute(_ statement: Statement) throws -> CellResult {
@@ -189,8 +220,8 @@ public final class Interpreter {
 
     /// Runs a user function's body with its parameters bound (they shadow globals while it runs).
     func invoke(_ fn: UserFunction, _ bound: [String: Value], at loc: SourceLocation) throws -> Value {
-        guard callDepth < maxCallDepth else {
-            throw ShellError("calls nested more than \(maxCallDepth) deep in '\(fn.name)'", at: loc,
+        guard callDepth < configuration.maxCallDepth else {
+            throw ShellError("calls nested more than \(configuration.maxCallDepth) deep in '\(fn.name)'", at: loc,
                              hint: "a function that calls itself needs a way to stop")
         }
         callDepth += 1
@@ -217,13 +248,6 @@ public final class Interpreter {
         return try apply(f, a, name: name, at: loc)
     }
 
-    /// When true, a cell may only name files inside `baseDirectory` (no absolute paths, no `~`, no `..`):
-    /// for the fuzzer and the property tests, which run cells nobody typed.
-    public var confinePaths = false
-
-    /// More folders to look in when a relative path does not exist under `baseDirectory` (a replayed
-    /// session looks beside its file first, then in the folder lmsh was started from).
-    public var fallbackDirectories: [URL] = []
 
     /// A path typed by the user, resolved against the session's folder (then the fallbacks, for
     /// files that exist there).
@@ -232,9 +256,9 @@ public final class Interpreter {
         if path.hasPrefix("~/") {
             return URL(fileURLWithPath: NSString(string: path).expandingTildeInPath)
         }
-        let primary = baseDirectory.appendingPathComponent(path)
+        let primary = configuration.baseDirectory.appendingPathComponent(path)
         if FileManager.default.fileExists(atPath: primary.path) { return primary }
-        for dir in fallbackDirectories {
+        for dir in configuration.fallbackDirectories {
             let candidate = dir.appendingPathComponent(path)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
         }

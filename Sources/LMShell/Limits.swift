@@ -75,8 +75,8 @@ extension Interpreter {
     /// Ctrl-C (`shouldStop`), so a runaway recursion can be stopped like a training run.
     func countEvaluation(at loc: SourceLocation) throws {
         evaluations += 1
-        if evaluations > limits.evaluations {
-            throw ShellError("the cell evaluated more than \(limits.evaluations) expressions", at: loc,
+        if evaluations > configuration.limits.evaluations {
+            throw ShellError("the cell evaluated more than \(configuration.limits.evaluations) expressions", at: loc,
                              hint: "a function that calls itself more than once per call grows exponentially")
         }
         if StackGuard.here() < stackFloor {
@@ -90,15 +90,15 @@ extension Interpreter {
 
     /// `steps` for `train`, checked against `limits.trainSteps`.
     func checkTrainSteps(_ steps: Int, at loc: SourceLocation) throws {
-        guard steps >= 0 && steps <= limits.trainSteps else {
-            throw ShellError("steps must be in 0...\(limits.trainSteps)", at: loc)
+        guard steps >= 0 && steps <= configuration.limits.trainSteps else {
+            throw ShellError("steps must be in 0...\(configuration.limits.trainSteps)", at: loc)
         }
     }
 
     /// A `sample` length, checked against `limits.sampleLength`.
     func checkSampleLength(_ length: Int, at loc: SourceLocation) throws {
-        guard length >= 0 && length <= limits.sampleLength else {
-            throw ShellError("sample length must be in 0...\(limits.sampleLength), got \(length)", at: loc)
+        guard length >= 0 && length <= configuration.limits.sampleLength else {
+            throw ShellError("sample length must be in 0...\(configuration.limits.sampleLength), got \(length)", at: loc)
         }
     }
 }
@@ -119,13 +119,13 @@ extension Limits {
 }
 
 extension Interpreter {
-    /// `resolve(path)`, refusing paths outside `baseDirectory` when `confinePaths` is set.
+    /// `resolve(path)`, refusing paths outside the base directory when `confinePaths` is set.
     func resolvePath(_ path: String, at loc: SourceLocation) throws -> URL {
-        if confinePaths {
+        if configuration.confinePaths {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             guard !path.hasPrefix("/"), !path.hasPrefix("~"), !parts.contains(".."), !path.contains("\0") else {
                 throw ShellError("path \"\(path)\" leads outside this session's folder", at: loc,
-                                 hint: "name a file inside \(baseDirectory.path)")
+                                 hint: "name a file inside \(configuration.baseDirectory.path)")
             }
         }
         guard !path.isEmpty, !path.contains("\0") else {

@@ -190,10 +190,9 @@ extension Builtins {
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps", 1000)
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-            if let cap = interp.limits.stepCap { steps = Swift.min(steps, cap) }
+            if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
             let t = try trainer(m, c, a)
-            interp.trainedModels[ObjectIdentifier(m)] = m
-            if let restored = try interp.trainingOverride?(m, t) { return restored }
+            if let restored = try interp.willTrain(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
             let start = Date()
             var last: TrainProgress?
@@ -222,8 +221,7 @@ extension Builtins {
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             let t = try trainer(m, c, a)
-            interp.trainedModels[ObjectIdentifier(m)] = m
-            if let restored = try interp.trainingOverride?(m, t) { return restored }
+            if let restored = try interp.willTrain(m, t) { return restored }
             let r = try engine(a.location) { try t.step() }
             return .record([
                 ("step", .number(Double(t.stepCount))), ("loss", .number(Double(r.loss))), ("grad_norm", .number(Double(r.stats.norm))),

@@ -81,8 +81,8 @@ extension Builtins {
             let height = try int(a, "height")
             guard (2...40).contains(height) else { throw ShellError("height must be in 2...40", at: a.keywordLocation("height")) }
             let title = try str(a, "title")
-            interp.write(TerminalPictures.lineChart(ys, title: title.isEmpty ? "\(ys.count) values" : title, width: interp.displayWidth, height: height) + "\n")
-            interp.write("  " + TerminalPictures.sparkline(TerminalPictures.resample(ys, to: Swift.max(8, interp.displayWidth - 4))) + "\n")
+            interp.write(TerminalPictures.lineChart(ys, title: title.isEmpty ? "\(ys.count) values" : title, width: interp.configuration.displayWidth, height: height) + "\n")
+            interp.write("  " + TerminalPictures.sparkline(TerminalPictures.resample(ys, to: Swift.max(8, interp.configuration.displayWidth - 4))) + "\n")
             let finite = ys.filter(\.isFinite)
             return .record([("count", .number(Double(ys.count))), ("first", .number(ys.first ?? .nan)), ("last", .number(ys.last ?? .nan)),
                             ("min", .number(finite.min() ?? .nan)), ("max", .number(finite.max() ?? .nan))])
@@ -138,7 +138,7 @@ extension Builtins {
             throw ShellError("the models read the text into different lengths", at: a.location(1))
         }
         let rows = try int(a, "rows")
-        interp.write(GradientFlow.sideBySide(flows, names: names, width: interp.displayWidth, maxRows: rows, text: chars) + "\n")
+        interp.write(GradientFlow.sideBySide(flows, names: names, width: interp.configuration.displayWidth, maxRows: rows, text: chars) + "\n")
         return .list(try flows.map { flow in
             .record([
                 ("factor_per_step", .list(flow.factorPerStep.map(Value.number))),
@@ -165,8 +165,8 @@ extension Interpreter {
     /// `NO_COLOR`, `COLORTERM`, `TERM` and whether the output is a terminal; the width in columns (kept
     /// within 20...400 so that a bogus size cannot make pictures unreadable).
     public func configurePictures(environment: [String: String], outputIsTerminal: Bool, columns: Int?) {
-        colorMode = ColorMode.detect(environment: environment, isTerminal: outputIsTerminal)
-        displayWidth = Swift.max(20, Swift.min(400, columns ?? 80))
+        configuration.colorMode = ColorMode.detect(environment: environment, isTerminal: outputIsTerminal)
+        configuration.displayWidth = Swift.max(20, Swift.min(400, columns ?? 80))
     }
 }
 

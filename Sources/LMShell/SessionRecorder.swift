@@ -43,25 +43,34 @@ public final class SessionRecorder {
 
     /// Runs a cell; `echo` receives text as it is written (for streaming to a terminal).
     public func run(_ cell: String, echo: @escaping (String) -> Void) -> Outcome {
-        var captured = ""
-        let previousWrite = interpreter.write
-        interpreter.write = { text in
-            captured += text
-            echo(text)
-        }
-        defer { interpreter.write = previousWrite }
-        interpreter.trainedModels = [:]
+        let watch = Watch(echo: echo)
         do {
-            let result = try interpreter.run(cell)
-            var output = captured
+            let result = try interpreter.run(cell, observer: watch)
+            var output = watch.text
             if let v = result.value { output += v.display + "\n" }
-            let checkpoints = try checkpointTrainedModels()
+            let checkpoints = try checkpoint(watch.trained)
             append(SessionRecord.Cell(source: cell, output: output, checkpoints: checkpoints))
             return Outcome(output: output, value: result.value, error: nil)
         } catch let e as ShellError {
-            return Outcome(output: captured, value: nil, error: e)
+            return Outcome(output: watch.text, value: nil, error: e)
         } catch {
-            return Outcome(output: captured, value: nil, error: ShellError("\(error)"))
+            return Outcome(output: watch.text, value: nil, error: ShellError("\(error)"))
+        }
+    }
+
+    /// What the recorder watches in a cell: its text (also echoed, for a terminal) and the models it trained.
+    final class Watch: CellObserver {
+        let echo: (String) -> Void
+        var text = ""
+        var trained: [ModelValue] = []
+        init(echo: @escaping (String) -> Void) { self.echo = echo }
+        func cellWrote(_ text: String) {
+            self.text += text
+            echo(text)
+        }
+        func willTrain(_ model: ModelValue, _ trainer: Trainer) throws -> Value? {
+            if !trained.contains(where: { $0 === model }) { trained.append(model) }
+            return nil
         }
     }
 
@@ -71,10 +80,10 @@ public final class SessionRecorder {
         try? autosave?.synchronize()
     }
 
-    /// Training checkpoints for the models the last cell trained, named after their variables.
-    func checkpointTrainedModels() throws -> [SessionRecord.Checkpoint] {
+    /// Training checkpoints for the models a cell trained, named after their variables.
+    func checkpoint(_ trained: [ModelValue]) throws -> [SessionRecord.Checkpoint] {
         var out: [SessionRecord.Checkpoint] = []
-        for (_, m) in interpreter.trainedModels {
+        for m in trained {
             guard let trainer = m.trainer else { continue }
             let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === m } else { return false } }.keys.sorted()
             guard let variable = names.first else { continue }

@@ -33,51 +33,22 @@ public struct SessionReplay {
         }
         let record = SessionRecord.parse(text)
         let folder = url.deletingLastPathComponent()
-        interpreter.fallbackDirectories = [interpreter.baseDirectory]
-        interpreter.baseDirectory = folder
+        interpreter.configuration.fallbackDirectories = [interpreter.configuration.baseDirectory]
+        interpreter.configuration.baseDirectory = folder
         var report = Report()
         for (n, cell) in record.cells.enumerated() {
-            var captured = ""
-            let previousWrite = interpreter.write
-            interpreter.write = { captured += $0 }
-            var restoredThisCell = false
-            if !retrain && !cell.checkpoints.isEmpty {
-                interpreter.trainingOverride = { model, trainer in
-                    let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === model } else { return false } }.keys
-                    guard let ckpt = cell.checkpoints.first(where: { names.contains($0.variable) }) else { return nil }
-                    // The session names its checkpoints: they must stay inside its folder.
-                    let parts = ckpt.path.split(separator: "/", omittingEmptySubsequences: false)
-                    guard !ckpt.path.hasPrefix("/"), !ckpt.path.hasPrefix("~"), !parts.contains("..") else {
-                        throw ShellError("checkpoint \(ckpt.path) lies outside the session's folder \(folder.path)",
-                                         hint: "a session's checkpoints are recorded relative to its folder")
-                    }
-                    let file = folder.appendingPathComponent(ckpt.path)
-                    let digest = try SessionRecorder.sha256(of: file)
-                    guard digest == ckpt.sha256 else {
-                        throw ShellError("checkpoint \(ckpt.path) was altered: its SHA-256 is \(digest), the session recorded \(ckpt.sha256)",
-                                         hint: "replay with --retrain to train again")
-                    }
-                    try trainer.loadCheckpoint(from: file)
-                    restoredThisCell = true
-                    return .record([("restored", .string(ckpt.path)), ("total_steps", .number(Double(trainer.stepCount))),
-                                    ("train_loss", .number(Double(trainer.lossHistory.last ?? .nan)))])
-                }
-            } else {
-                interpreter.trainingOverride = nil
-            }
-            defer {
-                interpreter.write = previousWrite
-                interpreter.trainingOverride = nil
-            }
+            let watch = Watch(cell: cell, folder: folder, interpreter: interpreter, restore: !retrain && !cell.checkpoints.isEmpty)
             report.cells += 1
             do {
-                let result = try interpreter.run(cell.source)
-                if let v = result.value { captured += v.display + "\n" }
+                let result = try interpreter.run(cell.source, observer: watch)
+                if let v = result.value { watch.text += v.display + "\n" }
             } catch let e as ShellError {
                 report.error = (n + 1, e)
-                echo(n + 1, cell.source, captured)
+                echo(n + 1, cell.source, watch.text)
                 return report
             }
+            var captured = watch.text
+            let restoredThisCell = watch.restored
             if restoredThisCell {
                 report.restored += 1
                 // Show what the cell printed when it ran for real.
@@ -93,6 +64,49 @@ public struct SessionReplay {
             }
         }
         return report
+    }
+}
+
+extension SessionReplay {
+    /// What a replay watches in a cell: its text (shown after the cell, not streamed) and, for a cell with a
+    /// recorded checkpoint, each model it is about to train, which it restores from the checkpoint instead.
+    final class Watch: CellObserver {
+        let cell: SessionRecord.Cell, folder: URL, restore: Bool
+        unowned let interpreter: Interpreter
+        var text = ""
+        var restored = false
+        var capturesOutput: Bool { true }
+
+        init(cell: SessionRecord.Cell, folder: URL, interpreter: Interpreter, restore: Bool) {
+            self.cell = cell
+            self.folder = folder
+            self.interpreter = interpreter
+            self.restore = restore
+        }
+
+        func cellWrote(_ text: String) { self.text += text }
+
+        func willTrain(_ model: ModelValue, _ trainer: Trainer) throws -> Value? {
+            guard restore else { return nil }
+            let names = interpreter.variables.filter { if case .model(let v) = $0.value { return v === model } else { return false } }.keys
+            guard let ckpt = cell.checkpoints.first(where: { names.contains($0.variable) }) else { return nil }
+            // The session names its checkpoints: they must stay inside its folder.
+            let parts = ckpt.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard !ckpt.path.hasPrefix("/"), !ckpt.path.hasPrefix("~"), !parts.contains("..") else {
+                throw ShellError("checkpoint \(ckpt.path) lies outside the session's folder \(folder.path)",
+                                 hint: "a session's checkpoints are recorded relative to its folder")
+            }
+            let file = folder.appendingPathComponent(ckpt.path)
+            let digest = try SessionRecorder.sha256(of: file)
+            guard digest == ckpt.sha256 else {
+                throw ShellError("checkpoint \(ckpt.path) was altered: its SHA-256 is \(digest), the session recorded \(ckpt.sha256)",
+                                 hint: "replay with --retrain to train again")
+            }
+            try trainer.loadCheckpoint(from: file)
+            restored = true
+            return .record([("restored", .string(ckpt.path)), ("total_steps", .number(Double(trainer.stepCount))),
+                            ("train_loss", .number(Double(trainer.lossHistory.last ?? .nan)))])
+        }
     }
 }
 

@@ -65,7 +65,7 @@ extension Builtins {
             let units = try int(a, "units")
             guard units >= 1 else { throw ShellError("units must be at least 1", at: a.keywordLocation("units")) }
             interp.write(TerminalPictures.heatmap(values.map(Double.init), steps: ids.count, units: tr.hidden, text: scalars,
-                                                  mode: interp.colorMode, width: interp.displayWidth, maxUnits: units) + "\n")
+                                                  mode: interp.configuration.colorMode, width: interp.configuration.displayWidth, maxUnits: units) + "\n")
             return .tensor(try Tensor(shape: [ids.count, tr.hidden], data: values))
         },
         // Named show_cell, not cell: `def cell(x, h) = …` is the lecture's own name for a recurrent step.
@@ -83,7 +83,7 @@ extension Builtins {
             let tr = try trace(m, ids, at: a.location(0))
             let values = column(try engine(a.location) { try tr.activations(layer: layer) }, units: tr.hidden, unit: unit)
             interp.write("layer \(layer + 1), unit \(unit) (\(m.model.config.cell.hasCell ? "tanh(c)" : "h")):\n")
-            interp.write(TerminalPictures.coloredText(scalars, values: values, mode: interp.colorMode, width: interp.displayWidth) + "\n")
+            interp.write(TerminalPictures.coloredText(scalars, values: values, mode: interp.configuration.colorMode, width: interp.configuration.displayWidth) + "\n")
             return .record([("values", .tensor(Tensor(values.map(Float.init)))), ("text", .string(string(scalars))),
                             ("layer", .number(Double(layer + 1))), ("unit", .number(Double(unit)))])
         },
@@ -134,7 +134,7 @@ extension Builtins {
                     let name = features.names[finder.top.firstIndex { $0.first == hit } ?? 0]
                     interp.write(String(format: "\nlayer %d, unit %d (%@, r = %+.3f):\n", hit.layer + 1, hit.unit, name, hit.correlation))
                     interp.write(TerminalPictures.coloredText(scalars, values: column(act, units: tr.hidden, unit: hit.unit),
-                                                              mode: interp.colorMode, width: interp.displayWidth) + "\n")
+                                                              mode: interp.configuration.colorMode, width: interp.configuration.displayWidth) + "\n")
                 }
             }
             return .record(zip(features.names, finder.top).map { name, hits in
@@ -210,7 +210,7 @@ extension Builtins {
             for g in s.gates {
                 interp.write("\nlayer \(g.layer + 1), gate \(g.name): one point per unit\n")
                 interp.write(TerminalPictures.scatter(Array(zip(g.left, g.right)), xLabel: "fraction left-saturated", yLabel: "fraction right-saturated",
-                                                      width: Swift.min(41, Swift.max(11, interp.displayWidth - 30)), height: 11) + "\n")
+                                                      width: Swift.min(41, Swift.max(11, interp.configuration.displayWidth - 30)), height: 11) + "\n")
             }
             return .record([("gates", .list(s.gates.map { g in
                 .record([("layer", .number(Double(g.layer + 1))), ("gate", .string(g.name)),
@@ -260,7 +260,7 @@ extension Builtins {
                 means.append(.number(mean))
                 interp.write(String(format: "layer %d: σ_max of ∂%@_n/∂%@_{n−1}: geometric mean %.4g, min %.4g, max %.4g\n", l + 1,
                                     j.stateName, j.stateName, mean, row.min() ?? 0, row.max() ?? 0))
-                let w = Swift.max(8, interp.displayWidth - 2)
+                let w = Swift.max(8, interp.configuration.displayWidth - 2)
                 for start in stride(from: 0, to: row.count, by: w) {
                     let end = Swift.min(row.count, start + w)
                     interp.write("  " + scalars[start..<end].map(TerminalPictures.glyph).joined() + "\n")

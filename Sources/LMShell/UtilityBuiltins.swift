@@ -24,7 +24,7 @@ extension Builtins {
         Builtin(name: "env", usage: "env(\"NAME\", default)", summary: "an environment variable (QUICK=1 shrinks the examples)", keywords: [], example: "env(\"QUICK\", 0)") { interp, a in
             try a.expectCount(1...2)
             let name = try a.positional[0].0.string(at: a.location(0))
-            if let v = interp.environment[name] {
+            if let v = interp.configuration.environment[name] {
                 if let x = Double(v) { return .number(x) }
                 return .string(v)
             }

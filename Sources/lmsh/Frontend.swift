@@ -17,7 +17,7 @@ final class Frontend {
 
     init() {
         installInterruptHandler()
-        interpreter.write = { text in
+        interpreter.output = { text in
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         interpreter.shouldStop = { interruptFlag != 0 }
@@ -114,7 +114,7 @@ final class Frontend {
             printError("lmsh: cannot read \(path) as UTF-8 text")
             return false
         }
-        interpreter.baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        interpreter.configuration.baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         if let name = saveAs {
             recorder = try SessionRecorder(interpreter: interpreter, sessionsFolder: Frontend.sessionsFolder, name: name)
         }

@@ -29,9 +29,9 @@ final class BuiltinTests {
         folders.append(dir)
         try Self.corpusText.write(to: dir.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
         let i = Interpreter(baseDirectory: dir)
-        i.environment = ["QUICK": "1", "LMSH_WHO": "student"]
+        i.configuration.environment = ["QUICK": "1", "LMSH_WHO": "student"]
         let out = Output()
-        i.write = { out.text += $0 }
+        i.output = { out.text += $0 }
         return (i, out)
     }
 
@@ -39,7 +39,7 @@ final class BuiltinTests {
     func corpusShell() throws -> (Interpreter, Output, Corpus, CorpusSplits) {
         let (i, out) = try shell()
         try i.run("text = corpus(\"input.txt\", val=0.1, batch=4, seq=8)")
-        let corpus = try Corpus(contentsOfFile: i.baseDirectory.appendingPathComponent("input.txt").path)
+        let corpus = try Corpus(contentsOfFile: i.configuration.baseDirectory.appendingPathComponent("input.txt").path)
         let splits = try CorpusSplits(corpus, SplitSpec(val: 0.1, batch: 4, seq: 8))
         return (i, out, corpus, splits)
     }
@@ -756,7 +756,7 @@ final class BuiltinTests {
         #expect(try number(i, "t2.train.size") == Double(s2.train.count))
         #expect(s2.test.count > 0)
         _ = out
-        expectError(i, "corpus(\"nope.txt\")", "corpus: no such file: \(i.baseDirectory.appendingPathComponent("nope.txt").path)", at: (1, 8), hint: nil)
+        expectError(i, "corpus(\"nope.txt\")", "corpus: no such file: \(i.configuration.baseDirectory.appendingPathComponent("nope.txt").path)", at: (1, 8), hint: nil)
         expectError(i, "corpus(3)", "expected a file path in double quotes, got a number", at: (1, 8), hint: nil)
         expectError(i, "corpus(\"input.txt\", layout=\"weird\")", "layout must be \"charrnn\" or \"contiguous\"", at: (1, 21), hint: nil)
         expectError(i, "corpus(\"input.txt\", val=2)", "split: val 2.0 and test 0.0 must each be in [0, 1) and leave some text for training",
@@ -985,7 +985,7 @@ final class BuiltinTests {
         try i.run("m = gru(text, hidden=8, layers=1, embed=4)")
         try i.run("train m text steps=3 batch=4 seq=8")
         #expect(try i.run("save m \"ck/m.safetensors\"").value == nil)
-        #expect(FileManager.default.fileExists(atPath: i.baseDirectory.appendingPathComponent("ck/m.safetensors").path))
+        #expect(FileManager.default.fileExists(atPath: i.configuration.baseDirectory.appendingPathComponent("ck/m.safetensors").path))
         try i.run("m2 = load(\"ck/m.safetensors\")")
         sameParameters(try model(i, "m2").model, try model(i, "m").model)
         #expect(try model(i, "m2").model.config == (try model(i, "m").model.config))
@@ -1001,11 +1001,11 @@ final class BuiltinTests {
             _ = try i.run("load(\"nope.safetensors\")")
             Issue.record("loading a missing file worked")
         } catch let e as ShellError {
-            #expect(e.message.hasPrefix("checkpoint: cannot read \(i.baseDirectory.appendingPathComponent("nope.safetensors").path)"))
+            #expect(e.message.hasPrefix("checkpoint: cannot read \(i.configuration.baseDirectory.appendingPathComponent("nope.safetensors").path)"))
             #expect(e.location == LMShell.SourceLocation(line: 1, column: 6))
         }
         // A corrupted file is refused.
-        let path = i.baseDirectory.appendingPathComponent("ck/m.safetensors")
+        let path = i.configuration.baseDirectory.appendingPathComponent("ck/m.safetensors")
         var bytes = try Data(contentsOf: path)
         bytes[bytes.count - 3] ^= 0xFF
         try bytes.write(to: path)

@@ -17,7 +17,7 @@ struct FileLoadingTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(HostileInput.corpusText.utf8).write(to: dir.appendingPathComponent("input.txt"))
         shell = Interpreter(baseDirectory: dir)
-        shell.write = { _ in }
+        shell.output = { _ in }
         try shell.run("text = corpus(\"input.txt\")")
         try shell.run("m = lstm(text, hidden=8, layers=1)")
         try shell.run("save m \"m.safetensors\"")

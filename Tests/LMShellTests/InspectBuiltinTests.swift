@@ -53,7 +53,7 @@ extension BuiltinTests {
         case "encode":
             try i.run("text = corpus(\"input.txt\")")
             let ids = try tensor(i, "encode(text, \"the\")")
-            let corpus = try Corpus(contentsOfFile: i.baseDirectory.appendingPathComponent("input.txt").path)
+            let corpus = try Corpus(contentsOfFile: i.configuration.baseDirectory.appendingPathComponent("input.txt").path)
             #expect(ids.data == (try corpus.vocabulary.encode("the")).map(Float.init))
             let e = try #require(failure(i, "encode(text, \"xyz\")"))
             #expect(e.message.contains("x"))

@@ -10,7 +10,7 @@ struct InterpreterTests {
         let i = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
         final class Box: @unchecked Sendable { var text = "" }
         let box = Box()
-        i.write = { box.text += $0 }
+        i.output = { box.text += $0 }
         return (i, { box.text })
     }
 
@@ -103,7 +103,7 @@ struct InterpreterTests {
         let (i, output) = shell()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-shell-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        i.baseDirectory = dir
+        i.configuration.baseDirectory = dir
         try String(repeating: "abcabcabd\n", count: 80).write(to: dir.appendingPathComponent("t.txt"), atomically: true, encoding: .utf8)
         try i.run("text = corpus(\"t.txt\", val=0.1, batch=4, seq=8)")
         #expect(try number(i, "text.vocab_size") == 5)

@@ -17,8 +17,8 @@ struct LimitsTests {
 
     func shell(_ limits: Limits = Limits()) -> Interpreter {
         let i = Interpreter(baseDirectory: Self.folder)
-        i.limits = limits
-        i.write = { _ in }
+        i.configuration.limits = limits
+        i.output = { _ in }
         return i
     }
 
@@ -125,7 +125,7 @@ struct LimitsTests {
         // A limit lower than the default applies to this interpreter only.
         var tight = Limits.tight
         tight.trainSteps = 5
-        i.limits = tight
+        i.configuration.limits = tight
         expectError(i, "train m text steps=6", "steps must be in 0...5")
         #expect(throws: Never.self) { try i.run("train m text steps=5 batch=2 seq=4") }
         expectAlive(i)

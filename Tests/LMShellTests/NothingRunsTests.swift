@@ -56,7 +56,7 @@ struct NothingRunsTests {
         let record = SessionRecord.parse(session)
         #expect(record.cells.map(\.source).allSatisfy { !$0.hasPrefix("#") })
         let i = Interpreter(baseDirectory: dir)
-        i.write = { _ in }
+        i.output = { _ in }
         var replay = SessionReplay()
         replay.verify = false
         var errors = 0
@@ -85,7 +85,7 @@ struct NothingRunsTests {
             let url = inner.appendingPathComponent("s.lmsh")
             try session.write(to: url, atomically: true, encoding: .utf8)
             let i = Interpreter(baseDirectory: dir)
-            i.write = { _ in }
+            i.output = { _ in }
             let report = try SessionReplay().run(url, into: i) { _, _, _ in }
             let e = try #require(report.error, "replay accepted checkpoint \(path)")
             #expect(e.cell == 3 && e.error.message.contains("outside the session's folder"), "\(e.error)")
@@ -95,7 +95,7 @@ struct NothingRunsTests {
     /// With `confinePaths` (the fuzzer's setting) a cell cannot name a file outside its folder at all.
     @Test func confinedInterpretersRefuseOutsidePaths() {
         let i = Interpreter(baseDirectory: FileManager.default.temporaryDirectory)
-        i.confinePaths = true
+        i.configuration.confinePaths = true
         for cell in ["corpus(\"/etc/passwd\")", "corpus(\"../x.txt\")", "load(\"~/m.safetensors\")", "corpus(\"a/../../b\")"] {
             #expect(throws: ShellError.self, "\(cell)") { try i.run(cell) }
             do { try i.run(cell) } catch let e as ShellError {

@@ -31,7 +31,7 @@ extension BuiltinTests {
             #expect(out.text.contains("\(sentence.count) steps × 6 units") && out.text.contains("      the cat sat"))
             #expect(!out.text.contains("\u{1B}"))
             // In colour, the same call draws with escapes.
-            i.colorMode = .trueColor
+            i.configuration.colorMode = .trueColor
             _ = try i.run("states m \"the\"")
             #expect(out.text.contains("\u{1B}[48;2;"))
             let e = try #require(failure(i, "states m \"the\" kind=\"z\""))
@@ -133,20 +133,20 @@ extension BuiltinTests {
             try i.run("m = lstm(text, hidden=6, layers=1)")
             try i.run("c = show_cell m 1 2 \"the cat.\"")
             #expect(try value(i, "export c \"cell.html\" title=\"quote cell\"").display == "cell.html")
-            let html = try String(contentsOf: i.baseDirectory.appendingPathComponent("cell.html"), encoding: .utf8)
+            let html = try String(contentsOf: i.configuration.baseDirectory.appendingPathComponent("cell.html"), encoding: .utf8)
             #expect(html.contains("<title>quote cell</title>") && html.contains(".</span>") && html.contains("data-v="))
             try i.run("s = states m \"the cat\" kind=\"c\"")
             try i.run("export s \"states.html\" text=\"the cat\"")
-            let map = try String(contentsOf: i.baseDirectory.appendingPathComponent("states.html"), encoding: .utf8)
+            let map = try String(contentsOf: i.configuration.baseDirectory.appendingPathComponent("states.html"), encoding: .utf8)
             #expect(map.contains("T = 7, U = 6"))
             try i.run("export [3, 2, 1] \"loss.svg\"")
-            let svg = try String(contentsOf: i.baseDirectory.appendingPathComponent("loss.svg"), encoding: .utf8)
+            let svg = try String(contentsOf: i.configuration.baseDirectory.appendingPathComponent("loss.svg"), encoding: .utf8)
             #expect(svg.hasPrefix("<svg") && svg.contains("<polyline"))
             try i.run("g = gradflow m \"the cat sat on the mat.\"")
             try i.run("export g \"flow.svg\"")
-            #expect(try String(contentsOf: i.baseDirectory.appendingPathComponent("flow.svg"), encoding: .utf8).contains("(log)"))
+            #expect(try String(contentsOf: i.configuration.baseDirectory.appendingPathComponent("flow.svg"), encoding: .utf8).contains("(log)"))
             try i.run("export saturation(m, \"the cat sat\") \"sat.svg\"")
-            #expect(try String(contentsOf: i.baseDirectory.appendingPathComponent("sat.svg"), encoding: .utf8).contains("<circle"))
+            #expect(try String(contentsOf: i.configuration.baseDirectory.appendingPathComponent("sat.svg"), encoding: .utf8).contains("<circle"))
             #expect(out.text.contains("wrote loss.svg"))
             let e = try #require(failure(i, "export s \"s.svg\""))
             #expect(e.message.contains("no .svg picture of a tensor") && e.location == LMShell.SourceLocation(line: 1, column: 8))
@@ -167,7 +167,7 @@ struct SideBySideFlowTests {
         try BuiltinTests.corpusText.write(to: dir.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
         let i = Interpreter(baseDirectory: dir)
         var text = ""
-        i.write = { text += $0 }
+        i.output = { text += $0 }
         try i.run("text = corpus(\"input.txt\")")
         try i.run("a = rnn(text, hidden=8)")
         try i.run("b = lstm(text, hidden=8, layers=1, cell=\"coupled\")")

@@ -42,10 +42,10 @@ final class UserCellTests {
         folders.append(dir)
         try BuiltinTests.corpusText.write(to: dir.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
         let i = Interpreter(baseDirectory: dir)
-        i.environment = ["QUICK": "1"]
+        i.configuration.environment = ["QUICK": "1"]
         final class Output: @unchecked Sendable { var text = "" }
         let out = Output()
-        i.write = { out.text += $0 }
+        i.output = { out.text += $0 }
         try i.run("text = corpus(\"input.txt\", val=0.1, batch=4, seq=8)")
         guard case .corpus(let c)? = i.variables["text"] else { throw ModelError("no corpus") }
         var rng = RandomSource(seed: 11)
@@ -92,7 +92,7 @@ final class UserCellTests {
         #expect(a == b && a.hasPrefix("the ") && a.count >= 40, "\(a) / \(b)")
 
         // A checkpoint names the cell; loading it needs the definition, handed in as the built-in ones are.
-        let url = i.baseDirectory.appendingPathComponent("mgu.safetensors")
+        let url = i.configuration.baseDirectory.appendingPathComponent("mgu.safetensors")
         try ModelCheckpoint.save(model, ModelCheckpoint.Info(vocabulary: try vocabulary(i)), to: url)
         #expect(throws: CheckpointError.self) { try ModelCheckpoint.load(from: url) }
         let loaded = try ModelCheckpoint.load(from: url, cells: [Self.mgu]).model
