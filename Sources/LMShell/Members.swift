@@ -55,8 +55,8 @@ enum Members {
             let c = m.model.config
             switch name {
             case "parameters": return .list(m.model.parameters.names.map(Value.string))
-            case "steps": return .number(Double(m.trainer?.stepCount ?? 0))
-            case "loss_history", "history": return .list((m.trainer?.lossHistory ?? []).map { .number(Double($0)) })
+            case "steps": return .number(Double(m.steps))
+            case "loss_history", "history": return .list(m.lossHistory.map { .number(Double($0)) })
             case "cell": return .string(c.cell.rawValue)
             case "plan": return planValue(m)
             case "hidden": return .number(Double(c.hidden))

@@ -99,10 +99,13 @@ extension Builtins {
 
     static let modelKeywords = ["hidden", "layers", "embed", "dropout", "init", "seed"]
 
-    /// The trainer for `train`/`step`: the model's own when the corpus and settings are unchanged
-    /// (so training continues with its optimizer state), else a new one.
-    static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs) throws -> Trainer {
-        var s = TrainSettings()
+    /// The trainer for `train`/`step`. Keywords not given keep the values of the model's last run (the
+    /// usage's defaults for a first run). The model's own trainer when the corpus and settings are
+    /// unchanged; else a new one that continues it (`Trainer.continueRun`: steps, loss history, and the
+    /// optimizer state unless `opt` changed), with one line saying what started afresh and why.
+    static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs, verb: String, _ interp: Interpreter) throws -> Trainer {
+        let previous = m.trainer
+        var s = previous?.settings ?? TrainSettings()
         s.batch = try int(a, "batch", s.batch)
         s.seq = try int(a, "seq", s.seq)
         if let o = a.keyword("opt") {
@@ -122,15 +125,27 @@ extension Builtins {
             }
             s.clipMode = mode
         }
-        s.evalEvery = try int(a, "every", 0)
-        let seed = try int(a, "seed")
-        guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
-        s.seed = UInt64(seed)
-        if let t = m.trainer, m.trainerCorpus == ObjectIdentifier(c), t.settings == s { return t }
+        s.evalEvery = try int(a, "every", s.evalEvery)
+        if a.keyword("seed") != nil {
+            let seed = try int(a, "seed", 0)
+            guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+            s.seed = UInt64(seed)
+        }
+        if let t = previous, m.trainerCorpus === c, t.settings == s { return t }
         let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
         try Limits.checkWindow(m.model.config, batch: t.batcher.batch, seq: t.batcher.seq, op: "train", at: a.location)
+        var resets: [String] = []
+        if let previous {
+            resets = try engine(a.location) { try t.continueRun(from: previous) }.map(\.description)
+        } else if m.checkpointSteps > 0 || !m.checkpointLossHistory.isEmpty {
+            try engine(a.location) { try t.continueCount(steps: m.checkpointSteps, lossHistory: m.checkpointLossHistory) }
+            resets = ["the optimizer state and the data position (the model was loaded from a checkpoint: load restores its weights and step count, not its training run)"]
+        }
+        if !resets.isEmpty {
+            interp.write("\(verb): reset \(resets.joined(separator: " and ")); steps and loss history go on from step \(t.stepCount)\n")
+        }
         m.trainer = t
-        m.trainerCorpus = ObjectIdentifier(c)
+        m.trainerCorpus = c
         return t
     }
 
@@ -185,13 +200,13 @@ extension Builtins {
             return .ngram(NGramValue(model: model, corpus: c))
         },
         Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123",
-                summary: "trains with truncated BPTT; opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps", 1000)
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
             if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
-            let t = try trainer(m, c, a)
+            let t = try trainer(m, c, a, verb: "train", interp)
             if let restored = try interp.willTrain(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
             let start = Date()
@@ -220,7 +235,7 @@ extension Builtins {
                 keywords: trainKeywords.filter { $0 != "steps" }, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nstep m text batch=8 seq=16") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
-            let t = try trainer(m, c, a)
+            let t = try trainer(m, c, a, verb: "step", interp)
             if let restored = try interp.willTrain(m, t) { return restored }
             let r = try engine(a.location) { try t.step() }
             return .record([
@@ -330,8 +345,8 @@ extension Builtins {
                     try t.saveCheckpoint(to: url, vocabulary: m.vocabulary)
                 } else {
                     var info = ModelCheckpoint.Info(vocabulary: m.vocabulary)
-                    info.step = m.trainer?.stepCount ?? 0
-                    info.lossHistory = m.trainer?.lossHistory ?? []
+                    info.step = m.steps
+                    info.lossHistory = m.lossHistory
                     info.splitSummary = m.trainer?.splits.summary ?? ""
                     try ModelCheckpoint.save(m.model, info, to: url)
                 }
@@ -344,7 +359,7 @@ extension Builtins {
             let url = try interp.resolvePath(path, at: a.location(0))
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
-            return .model(ModelValue(model: model, vocabulary: info.vocabulary))
+            return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))
         },
     ]
 }

@@ -64,12 +64,25 @@ public struct SplitValue {
 public final class ModelValue {
     public let model: RecurrentModel
     public let vocabulary: Vocabulary
+    /// The run that trained the model last; `train` and `step` continue it (`Trainer.continueRun`).
     public var trainer: Trainer?
-    public var trainerCorpus: ObjectIdentifier?
-    public init(model: RecurrentModel, vocabulary: Vocabulary) {
+    /// The corpus `trainer` reads (weak: rebinding the name frees it; a new trainer is then made).
+    public weak var trainerCorpus: CorpusValue?
+    /// Steps and losses of the training recorded in the checkpoint the model was loaded from.
+    public let checkpointSteps: Int
+    public let checkpointLossHistory: [Float]
+
+    public init(model: RecurrentModel, vocabulary: Vocabulary, steps: Int = 0, lossHistory: [Float] = []) {
         self.model = model
         self.vocabulary = vocabulary
+        checkpointSteps = steps
+        checkpointLossHistory = lossHistory
     }
+
+    /// Training steps the model has had, over every `train` and `step` (and before its checkpoint).
+    public var steps: Int { trainer?.stepCount ?? checkpointSteps }
+    /// The training loss of each of those steps (as far as known).
+    public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
 }
 
 public final class NGramValue {
@@ -110,7 +123,7 @@ extension Value {
             if c.embed > 0 { s += ", embedding \(c.embed)" }
             if c.dropout > 0 { s += ", dropout \(c.dropout)" }
             s += ", \(m.model.parameters.scalarCount) parameters"
-            if let t = m.trainer { s += ", trained \(t.stepCount) steps" }
+            if m.trainer != nil || m.steps > 0 { s += ", trained \(m.steps) steps" }
             return s
         case .ngram(let n): return "KN \(n.model.order)-gram over \(n.corpus.path)"
         case .function(let f): return "def \(f.name)(\(f.parameters.joined(separator: ", ")))"

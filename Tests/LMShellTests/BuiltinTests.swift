@@ -1311,6 +1311,16 @@ extension BuiltinTests {
         #expect(bare.model.config.initialization == (name == "rnn" || name == "gru" ? .pytorch : .charRNN))
     }
 
+    /// A first `train` starts from `TrainSettings()` (later ones inherit), so its usage line and the settings
+    /// must agree: the usage is what `:help` shows.
+    @Test(arguments: ["train", "step"])
+    func trainUsageIsTrainSettings(_ name: String) throws {
+        let d = Builtins.keywordDefaults(try #require(Builtins.table[name]).usage), s = TrainSettings()
+        #expect(d["batch"] == "\(s.batch)" && d["seq"] == "\(s.seq)" && d["every"] == "\(s.evalEvery)" && d["seed"] == "\(s.seed)")
+        #expect(d["opt"] == "\"\(s.optimizer.rawValue)\"" && d["clip_mode"] == "\"\(s.clipMode.rawValue)\"")
+        #expect(Float(d["lr"] ?? "") == s.lr && Float(d["clip"] ?? "") == s.clip)
+    }
+
     /// Every example runs as written, line by line, in a fresh session (with `input.txt` beside it).
     @Test(arguments: Builtins.table.keys.sorted())
     func examplesRun(_ name: String) throws {
