@@ -31,7 +31,7 @@ public struct BenchOptions: Sendable, Equatable {
     public init() {}
 
     public static let usage = """
-        usage: lmsh bench [--model lstm|rnn|gru|coupled] [--hidden H] [--layers L] [--seq T] [--batch B]
+        usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
                           [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
