@@ -2,7 +2,7 @@ import Foundation
 
 /// Checks on files named in a cell, made before reading or writing so that the error names the path
 /// and the problem in one line (Foundation's own errors print as multi-line dictionaries).
-enum Files {
+public enum Files {
     /// `url` exists and is a regular file (`what` starts the message, as "checkpoint").
     static func checkReadable(_ url: URL, _ what: String, at loc: SourceLocation) throws {
         var isFolder: ObjCBool = false

@@ -30,6 +30,8 @@ public final class Interpreter {
         public var displayWidth = 80
         /// Depth limit for user functions calling each other.
         public var maxCallDepth = 200
+        /// Which files cells may read and write (the trust rule: anywhere for typed cells).
+        public var fileAccess = FileAccess.anywhere
 
         public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                     environment: [String: String] = ProcessInfo.processInfo.environment, limits: Limits = .fromEnvironment()) {

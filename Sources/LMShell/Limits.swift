@@ -120,7 +120,7 @@ extension Limits {
 
 extension Interpreter {
     /// `resolve(path)`, refusing paths outside the base directory when `confinePaths` is set.
-    func resolvePath(_ path: String, at loc: SourceLocation) throws -> URL {
+    func resolvePath(_ path: String, for use: FileAccess.Use, at loc: SourceLocation) throws -> URL {
         if configuration.confinePaths {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             guard !path.hasPrefix("/"), !path.hasPrefix("~"), !parts.contains(".."), !path.contains("\0") else {
@@ -131,7 +131,9 @@ extension Interpreter {
         guard !path.isEmpty, !path.contains("\0") else {
             throw ShellError(path.isEmpty ? "empty file path" : "a file path cannot hold a NUL character", at: loc)
         }
-        return resolve(path)
+        let url = resolve(path)
+        try checkAccess(url, for: use, path, at: loc)
+        return url
     }
 }
 

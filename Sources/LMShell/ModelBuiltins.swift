@@ -167,7 +167,7 @@ extension Builtins {
                 throw ShellError("layout must be \"charrnn\" or \"contiguous\"", at: a.keywordLocation("layout"))
             }
             spec.layout = l
-            let url = try interp.resolvePath(path, at: a.location(0))
+            let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             let corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
             let splits = try engine(a.location) { try CorpusSplits(corpus, spec) }
             for w in splits.warnings { interp.write("warning: \(w)\n") }
@@ -332,13 +332,15 @@ extension Builtins {
             interp.variables["_"] = .string(text)
             return .none
         },
-        Builtin(name: "save", usage: "save m \"path.safetensors\" training=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state)",
-                keywords: ["training"], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nsave m \"m.safetensors\"\nload(\"m.safetensors\")") { interp, a in
+        Builtin(name: "save", usage: "save m \"path.safetensors\" training=false overwrite=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state); it replaces only an lmsh checkpoint unless overwrite=true",
+                keywords: ["training", "overwrite"], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nsave m \"m.safetensors\"\nload(\"m.safetensors\")") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0)
             let path = try a.positional[1].0.string(at: a.location(1), "a file path")
-            let url = try interp.resolvePath(path, at: a.location(1))
+            let url = try interp.resolvePath(path, for: .write, at: a.location(1))
             let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
+            let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
+            try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
             try engine(a.location) {
                 try Files.makeFolder(for: url, at: a.location(1))
                 if training, let t = m.trainer {
@@ -356,7 +358,7 @@ extension Builtins {
         Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: [], example: "text = corpus(\"input.txt\")\nsave rnn(text, hidden=32) \"m.safetensors\"\nm = load(\"m.safetensors\")\nm") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
-            let url = try interp.resolvePath(path, at: a.location(0))
+            let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))

@@ -87,12 +87,12 @@ extension Builtins {
             return .record([("count", .number(Double(ys.count))), ("first", .number(ys.first ?? .nan)), ("last", .number(ys.last ?? .nan)),
                             ("min", .number(finite.min() ?? .nan)), ("max", .number(finite.max() ?? .nan))])
         },
-        Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\"",
-                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation",
-                keywords: ["title", "text"],
+        Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\" overwrite=false",
+                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation; it replaces only a picture it wrote unless overwrite=true",
+                keywords: ["title", "text", "overwrite"],
                 example: "export [3, 2.5, 2.1, 1.9] \"loss.svg\" title=\"loss\"") { interp, a in
             try a.expectCount(2...2)
-            try a.checkKeywords(["title", "text"])
+            try a.checkKeywords(["title", "text", "overwrite"])
             let path = try a.positional[1].0.string(at: a.location(1), "a file path ending in .html or .svg")
             let ext = (path as NSString).pathExtension.lowercased()
             guard ext == "html" || ext == "svg" else {
@@ -104,9 +104,11 @@ extension Builtins {
                 throw ShellError("there is no .\(ext) picture of a \(a.positional[0].0.kind) like this one", at: a.location(0),
                                  hint: "export the result of cell/states as .html, and of plot data, gradflow, jacobians or saturation as .svg")
             }
-            let url = try interp.resolvePath(path, at: a.location(1))
+            let url = try interp.resolvePath(path, for: .write, at: a.location(1))
+            let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
+            try interp.checkReplace(url, path, export: true, overwrite: overwrite, at: a.location(1))
             do {
-                try Data(content.utf8).write(to: url, options: .atomic)
+                try AtomicFile.write(Data(content.utf8), to: url)
             } catch {
                 throw ShellError("cannot write \(path): \(error.localizedDescription)", at: a.location(1))
             }

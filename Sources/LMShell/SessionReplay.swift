@@ -9,6 +9,8 @@ public struct SessionReplay {
     public var retrain = false
     public var verify = false
     public var tolerance = 1e-3
+    /// Go on after a cell fails (each failure is kept in `Report.errors`); else stop at the first.
+    public var keepGoing = false
 
     public init(retrain: Bool = false, verify: Bool = false) {
         self.retrain = retrain
@@ -22,7 +24,8 @@ public struct SessionReplay {
         public var outputs: [String] = []
         /// The first cell whose output differs: its number, the recorded and the new output.
         public var difference: (cell: Int, expected: String, got: String)?
-        public var error: (cell: Int, error: ShellError)?
+        /// The cells that failed, in order (at most one unless `keepGoing`).
+        public var errors: [(cell: Int, error: ShellError)] = []
     }
 
     /// Replays `url` into `interpreter` (whose base folder becomes the session's folder, so relative
@@ -43,8 +46,9 @@ public struct SessionReplay {
                 let result = try interpreter.run(cell.source, observer: watch)
                 if let v = result.value { watch.text += v.display + "\n" }
             } catch let e as ShellError {
-                report.error = (n + 1, e)
+                report.errors.append((n + 1, e))
                 echo(n + 1, cell.source, watch.text)
+                if keepGoing { continue }
                 return report
             }
             var captured = watch.text

@@ -108,13 +108,17 @@ final class Frontend {
 
     /// Runs a script's cells; with `saveAs`, records them like an interactive session and saves the
     /// session as `sessions/NAME.lmsh` with its checkpoints (how the shipped sessions are made).
-    func runScript(path: String, keepGoing: Bool, saveAs: String? = nil) throws -> Bool {
+    func runScript(path: String, keepGoing: Bool, saveAs: String? = nil, trust: Bool = false) throws -> Bool {
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             printError("lmsh: cannot read \(path) as UTF-8 text")
             return false
         }
         interpreter.configuration.baseDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        // The trust rule: cells from a file stay inside this folder's tree and the file's folder.
+        let typed = interpreter.configuration.fileAccess
+        interpreter.configuration.fileAccess = access(for: url, trust: trust)
+        defer { interpreter.configuration.fileAccess = typed }
         if let name = saveAs {
             recorder = try SessionRecorder(interpreter: interpreter, sessionsFolder: Frontend.sessionsFolder, name: name)
         }
@@ -131,6 +135,13 @@ final class Frontend {
     }
 
     /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings and brackets.
+    /// What cells from the file at `url` may touch: anywhere when the user trusts it (`--trust`, or its content
+    /// is in the trust store), else the current folder's tree and the file's folder.
+    func access(for url: URL, trust: Bool) -> FileAccess {
+        if trust || TrustStore().trusts(url) { return .anywhere }
+        return .cells(from: url, currentFolder: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
     static func splitCommandLine(_ s: String) -> [String] {
         var cells: [String] = [], cur = "", depth = 0, inString = false, escaped = false
         for ch in s {

@@ -121,8 +121,10 @@ extension Frontend {
             }
             do {
                 let url = URL(fileURLWithPath: arg)
-                try Data(recorder.record.notebookHTML(title: url.deletingPathExtension().lastPathComponent).utf8).write(to: url, options: .atomic)
+                try Files.writeExport(recorder.record.notebookHTML(title: url.deletingPathExtension().lastPathComponent), to: url)
                 print("wrote \(url.path)")
+            } catch let e as ShellError {
+                printError("error: \(e.message)" + (e.hint.map { " (hint: \($0))" } ?? ""))
             } catch {
                 printError("error: cannot write \(arg): \(error.localizedDescription)")
             }
@@ -131,6 +133,14 @@ extension Frontend {
             print("variables cleared")
         case ":load":
             _ = try? runScript(path: arg, keepGoing: false)
+        case ":trust":
+            // Cells from this file (as it is now) may read and write anywhere, here and in later sessions.
+            do {
+                let digest = try TrustStore().trust(URL(fileURLWithPath: arg))
+                print("trusted \(arg) (sha256 \(digest.prefix(16))…); a changed file is not trusted")
+            } catch {
+                printError("error: cannot trust \(arg): \(error.localizedDescription)")
+            }
         case ":replay":
             // Restores a saved session into this one (its trained models from their checkpoints).
             _ = replay(path: arg, retrain: false, verify: false)
@@ -142,7 +152,7 @@ extension Frontend {
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:
-            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :quit)")
+            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :trust FILE, :quit)")
         }
         return true
     }

@@ -10,18 +10,22 @@ extension Frontend {
     }
 
     /// `lmsh replay FILE.lmsh [--retrain] [--verify]`.
-    func replay(path: String, retrain: Bool, verify: Bool, update: Bool = false) -> Bool {
+    func replay(path: String, retrain: Bool, verify: Bool, update: Bool = false, trust: Bool = false, keepGoing: Bool = false) -> Bool {
         let url = URL(fileURLWithPath: path)
         let start = Date()
+        // The trust rule: a session's cells stay inside this folder's tree and the session's folder.
+        let typed = interpreter.configuration.fileAccess
+        interpreter.configuration.fileAccess = access(for: url, trust: trust)
+        defer { interpreter.configuration.fileAccess = typed }
         do {
-            let report = try SessionReplay(retrain: retrain, verify: verify).run(url, into: interpreter) { n, source, output in
+            var replay = SessionReplay(retrain: retrain, verify: verify)
+            replay.keepGoing = keepGoing
+            let report = try replay.run(url, into: interpreter) { n, source, output in
                 print("In [\(n)]: " + source.replacingOccurrences(of: "\n", with: "\n   ...: "))
                 if !output.isEmpty { print(output, terminator: output.hasSuffix("\n") ? "" : "\n") }
             }
-            if let (cell, error) = report.error {
-                printError("\(path): cell \(cell): " + error.render(source: ""))
-                return false
-            }
+            for (cell, error) in report.errors { printError("\(path): cell \(cell): " + error.render(source: "")) }
+            if !report.errors.isEmpty { return false }
             let seconds = Date().timeIntervalSince(start)
             print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
             if update {

@@ -36,6 +36,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Keep running a script after a cell fails.")
     var keepGoing = false
 
+    @Flag(help: "Let the script's cells read and write outside this folder's tree and the script's folder.")
+    var trust = false
+
     @Option(help: ArgumentHelp("Record a script's cells with their outputs and checkpoints, and save them as the session sessions/NAME.lmsh.", valueName: "NAME"))
     var save: String?
 
@@ -45,7 +48,7 @@ struct Run: ParsableCommand {
             let ok = session.runCells(Frontend.splitCommandLine(command).map { ($0, 1) }, source: "-c", keepGoing: keepGoing)
             if !ok { throw ExitCode(1) }
         } else if let script {
-            let ok = try session.runScript(path: script, keepGoing: keepGoing, saveAs: save)
+            let ok = try session.runScript(path: script, keepGoing: keepGoing, saveAs: save, trust: trust)
             if !ok { throw ExitCode(1) }
         } else {
             session.interactive()
@@ -74,9 +77,15 @@ struct Replay: ParsableCommand {
     @Flag(help: "Compare every cell's output with the recorded one and report the first difference.")
     var verify = false
 
+    @Flag(help: "Let the session's cells read and write outside this folder's tree and the session's folder.")
+    var trust = false
+
+    @Flag(help: "Keep replaying after a cell fails (each failure is reported).")
+    var keepGoing = false
+
     func run() throws {
         let session = Frontend()
-        if !session.replay(path: file, retrain: retrain, verify: verify, update: update) { throw ExitCode(1) }
+        if !session.replay(path: file, retrain: retrain, verify: verify, update: update, trust: trust, keepGoing: keepGoing) { throw ExitCode(1) }
         // At a terminal, the restored session goes on interactively (sample, inspect, keep training).
         if !verify && isatty(0) != 0 && isatty(1) != 0 { session.interactive() }
     }

@@ -995,7 +995,7 @@ final class BuiltinTests {
         #expect(try model(i, "load(\"t.safetensors\")").model.config == (try model(i, "m").model.config))
         expectError(i, "save m 3", "expected a file path in double quotes, got a number", at: (1, 8), hint: nil)
         expectError(i, "save 3 \"a.safetensors\"", "expected a model, got a number", at: (1, 6), hint: "make one with lstm(text), rnn(text) or gru(text)")
-        expectError(i, "save m \"a.safetensors\" train=true", "save has no keyword 'train'", at: (1, 24), hint: "its keywords are training")
+        expectError(i, "save m \"a.safetensors\" train=true", "save has no keyword 'train'", at: (1, 24), hint: "its keywords are training, overwrite")
         expectError(i, "load(3)", "expected a file path in double quotes, got a number", at: (1, 6), hint: nil)
         do {
             _ = try i.run("load(\"nope.safetensors\")")

@@ -93,14 +93,14 @@ struct EndToEndTests {
         #expect(help.stdout.contains("replay"), "\(help.stdout)")
         let replayHelp = try Self.run(["replay", "--help"])
         #expect(replayHelp.status == 0)
-        #expect(replayHelp.stdout.contains("USAGE: lmsh replay <FILE.lmsh> [--retrain] [--update] [--verify]"), "\(replayHelp.stdout)")
+        #expect(replayHelp.stdout.contains("USAGE: lmsh replay <FILE.lmsh> [--retrain] [--update] [--verify] [--trust] [--keep-going]"), "\(replayHelp.stdout)")
         // No file: the parser's usage error (exit status 64), not a script named "replay".
         let missing = try Self.run(["replay"])
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("Missing expected argument '<FILE.lmsh>'"), "\(missing.stderr)")
         // Two files, or a script's flag: usage errors too.
         #expect(try Self.run(["replay", "a.lmsh", "b.lmsh"]).status == 64)
-        #expect(try Self.run(["replay", "a.lmsh", "--keep-going"]).status == 64)
+        #expect(try Self.run(["replay", "a.lmsh", "--save", "x"]).status == 64)
         // A replay flag belongs to replay, not to scripts.
         #expect(try Self.run(["slide.lmsh", "--verify"]).status == 64)
         let absent = try Self.run(["replay", "no-such-session.lmsh", "--verify"])

@@ -87,7 +87,7 @@ struct NothingRunsTests {
             let i = Interpreter(baseDirectory: dir)
             i.output = { _ in }
             let report = try SessionReplay().run(url, into: i) { _, _, _ in }
-            let e = try #require(report.error, "replay accepted checkpoint \(path)")
+            let e = try #require(report.errors.first, "replay accepted checkpoint \(path)")
             #expect(e.cell == 3 && e.error.message.contains("outside the session's folder"), "\(e.error)")
         }
     }

@@ -20,6 +20,9 @@ public enum HTMLPage {
         return out
     }
 
+    /// The comment every page and picture lmsh writes carries, so that `export` replaces only its own files.
+    public static let exportMarker = "<!-- written by lmsh export -->"
+
     static func number(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "null" }
 
     /// The page around a body: title, inline style, a status line that the script fills with the value under
@@ -27,6 +30,7 @@ public enum HTMLPage {
     public static func page(title: String, body: String, script: String = "") -> String {
         """
         <!DOCTYPE html>
+        \(exportMarker)
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
         <style>
         body { font-family: ui-monospace, Menlo, Consolas, monospace; margin: 1.5em; background: #fff; color: #111; }

@@ -10,6 +10,7 @@ public enum SVGChart {
     static func frame(width: Int, height: Int, title: String, content: String) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="12">
+        \(HTMLPage.exportMarker)
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(HTMLPage.escape(title))</text>
         \(content)</svg>

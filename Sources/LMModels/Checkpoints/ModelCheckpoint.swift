@@ -119,3 +119,18 @@ public enum ModelCheckpoint {
         return (model, info)
     }
 }
+
+extension ModelCheckpoint {
+    /// Whether the file is an lmsh checkpoint: a safetensors header (its 8-byte length, then JSON) whose
+    /// metadata names lmsh's format. Reads the header only; `save` replaces only such files.
+    public static func isCheckpoint(at url: URL) -> Bool {
+        guard let h = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? h.close() }
+        guard let size = try? h.read(upToCount: 8), size.count == 8 else { return false }
+        let n = size.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n >= 2, n <= UInt64(SafeTensorsFile.maxHeaderLength), let header = try? h.read(upToCount: Int(n)),
+              header.count == Int(n), header.first == UInt8(ascii: "{") else { return false }
+        let text = String(decoding: header, as: UTF8.self)
+        return text.contains("\"format\":\"lmsh-checkpoint\"") || text.contains("\"lmsh.version\"")
+    }
+}
