@@ -79,6 +79,14 @@ enum Members {
 
 extension Interpreter {
     func member(_ v: Value, _ name: String, at loc: SourceLocation) throws -> Value {
+        if case .tensor(let t) = v, name == "grad", t.grad == nil {
+            // `none` shows nothing at the prompt: say why there is no gradient, as PyTorch warns.
+            let why = !t.requiresGrad ? "it does not require grad (make it with param(x) or grad=true)"
+                : (!t.isLeaf && !t.retainsGrad ? "it is not a leaf: backward() keeps .grad on leaves (parameters) only"
+                   : "no backward() has reached it yet (or zero_grad cleared it)")
+            write("note: .grad is none: \(why)\n")
+            return .none
+        }
         if let r = Members.get(v, name, at: loc) { return r }
         throw ShellError("\(v.kind) has no member '\(name)'", at: loc,
                          hint: Suggest.hint(for: name, among: Members.names(v))

@@ -63,6 +63,10 @@ extension Builtins {
         let embed = try int(a, "embed"), dropout = try num(a, "dropout")
         let seed = try int(a, "seed")
         guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+        if dropout > 0 && layers == 1 {
+            throw ShellError("dropout \(Value.format(dropout)) has no effect on a one-layer model: it acts between layers, as in PyTorch's nn.LSTM",
+                             at: a.keywordLocation("dropout"), hint: "use layers=2 or more, or leave dropout out")
+        }
         guard let initialization = ModelConfig.Initialization(rawValue: try str(a, "init")) else {
             throw ShellError("init must be \"charrnn\" or \"pytorch\"", at: a.keywordLocation("init"))
         }

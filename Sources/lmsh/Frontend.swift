@@ -134,7 +134,6 @@ final class Frontend {
         return ok
     }
 
-    /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings and brackets.
     /// What cells from the file at `url` may touch: anywhere when the user trusts it (`--trust`, or its content
     /// is in the trust store), else the current folder's tree and the file's folder.
     func access(for url: URL, trust: Bool) -> FileAccess {
@@ -142,6 +141,25 @@ final class Frontend {
         return .cells(from: url, currentFolder: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     }
 
+    /// `-c`: cells separated by newlines, as in a script (a cell goes on while a bracket is open), or by ';';
+    /// a line that starts with ':' is a meta-command (`:vars`, `:time …`), as at the prompt.
+    func runCommandLine(_ command: String, keepGoing: Bool) -> Bool {
+        var ok = true
+        for piece in CellSplitter.cells(command) {
+            for cell in Frontend.splitCommandLine(piece.text) {
+                let trimmed = cell.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix(":") {
+                    if !meta(trimmed) { return ok }
+                } else if !runCell(cell, source: "-c", line: piece.line) {
+                    ok = false
+                    if !keepGoing { return false }
+                }
+            }
+        }
+        return ok
+    }
+
+    /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings and brackets.
     static func splitCommandLine(_ s: String) -> [String] {
         var cells: [String] = [], cur = "", depth = 0, inString = false, escaped = false
         for ch in s {

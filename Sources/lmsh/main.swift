@@ -30,7 +30,7 @@ struct Run: ParsableCommand {
     @ArgumentParser.Argument(help: "A script of cells to run (e.g. examples/01-backprop.lmsh).")
     var script: String?
 
-    @Option(name: .customShort("c"), help: "Cells to run, separated by ';'.")
+    @Option(name: .customShort("c"), help: "Cells to run, separated by newlines or ';' (meta-commands such as :vars too).")
     var command: String?
 
     @Flag(help: "Keep running a script after a cell fails.")
@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let session = Frontend()
         if let command {
-            let ok = session.runCells(Frontend.splitCommandLine(command).map { ($0, 1) }, source: "-c", keepGoing: keepGoing)
+            let ok = session.runCommandLine(command, keepGoing: keepGoing)
             if !ok { throw ExitCode(1) }
         } else if let script {
             let ok = try session.runScript(path: script, keepGoing: keepGoing, saveAs: save, trust: trust)
