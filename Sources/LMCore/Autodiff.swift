@@ -65,6 +65,22 @@ extension Tensor {
             throw TensorError("backward: this tensor does not depend on anything that requires grad",
                               hint: "make the inputs with requiresGrad (in the shell: param(x) or randn(..., grad=true))")
         }
+        _ = propagate(seedData, accumulate: true)
+    }
+
+    /// The vector-Jacobian product seedᵀ·∂self/∂x for one tensor `x` the graph reaches (zeros when it does not),
+    /// without touching any `grad` (PyTorch's `autograd.grad`): `jacobian` calls it once per output.
+    public func vectorJacobianProduct(seed: Tensor, withRespectTo x: Tensor) throws -> Tensor {
+        guard seed.shape == shape else {
+            throw TensorError("vjp: seed has shape \(shapeString(seed.shape)), the tensor \(shapeString(shape))")
+        }
+        let g = requiresGrad ? propagate(seed.data, accumulate: false, capture: x) : nil
+        return try Tensor(shape: x.shape, data: g ?? [Float](repeating: 0, count: x.count))
+    }
+
+    /// Walks the graph from this tensor with ∂L/∂self = `seedData`: accumulates into leaves' `grad` when
+    /// `accumulate`, and returns the gradient that reached `capture`, if any.
+    private func propagate(_ seedData: [Float], accumulate: Bool, capture: Tensor? = nil) -> [Float]? {
 
         // Topological order by an iterative depth-first search.
         var order: [Tensor] = []
@@ -84,9 +100,11 @@ extension Tensor {
         }
 
         var grads: [ObjectIdentifier: [Float]] = [ObjectIdentifier(self): seedData]
+        var captured: [Float]?
         for t in order.reversed() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
-            if t.node == nil || t.retainsGrad {
+            if let capture, t === capture { captured = g }
+            if accumulate && (t.node == nil || t.retainsGrad) {
                 t.accumulateGrad(g)
             }
             guard let node = t.node else { continue }
@@ -102,6 +120,7 @@ extension Tensor {
                 }
             }
         }
+        return captured
     }
 
     func accumulateGrad(_ g: [Float]) {

@@ -123,3 +123,28 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// PyTorch's `diag`: a vector [n] becomes the n × n matrix with it on the diagonal (the lecture's
+    /// diag(g′(z_n))); a square matrix gives its diagonal as a vector. Each is the other's gradient.
+    public func diag() throws -> Tensor {
+        if rank == 1 {
+            let n = count
+            _ = try Shape.count([n, n], op: "diag")
+            var out = [Float](repeating: 0, count: n * n)
+            for i in 0..<n { out[i * n + i] = data[i] }
+            return Tensor.result("diag", shape: [n, n], data: out, inputs: [self]) { g in
+                [(0..<n).map { g[$0 * n + $0] }]
+            }
+        }
+        guard rank == 2, shape[0] == shape[1] else {
+            throw TensorError("diag: needs a vector or a square matrix, got \(shapeString(shape))")
+        }
+        let n = shape[0]
+        return Tensor.result("diag", shape: [n], data: (0..<n).map { data[$0 * n + $0] }, inputs: [self]) { g in
+            var out = [Float](repeating: 0, count: n * n)
+            for i in 0..<n { out[i * n + i] = g[i] }
+            return [out]
+        }
+    }
+}

@@ -26,6 +26,26 @@ extension Builtins {
             try a.expectCount(1...1)
             return .tensor(try t(a, 0).asParameter())
         },
+        Builtin(name: "jacobian", usage: "jacobian(f, x)",
+                summary: "the full Jacobian ∂f(x)/∂x by autodiff, of shape f(x).shape + x.shape (one backward pass per output; no .grad is touched)",
+                keywords: [], example: "def cell(h) = tanh(h @ tensor([[0.5, -0.2], [0.1, 0.9]]))\njacobian(cell, tensor([[0.3, -0.1]]))") { interp, a in
+            try a.expectCount(2...2)
+            let f = a.positional[0].0, x0 = try a.positional[1].0.tensor(at: a.location(1))
+            let loc = a.location
+            // A fresh leaf with x's values, so that only this call's graph is differentiated.
+            let x = try Tensor(shape: x0.shape, data: x0.data, requiresGrad: true)
+            let y = try interp.callValue(f, [.tensor(x)], name: "jacobian", at: loc).tensor(at: loc, "a tensor result")
+            let total = try at(loc) { try Shape.count(y.shape + x.shape, op: "jacobian") }
+            var rows: [Float] = []
+            rows.reserveCapacity(total)
+            for k in 0..<y.count {
+                if interp.shouldStop() { throw ShellError("interrupted", at: loc, hint: "Ctrl-C stopped the cell before it finished") }
+                var e = [Float](repeating: 0, count: y.count)
+                e[k] = 1
+                rows += try at(loc) { try y.vectorJacobianProduct(seed: Tensor(shape: y.shape, data: e), withRespectTo: x).data }
+            }
+            return .tensor(try Tensor(shape: y.shape + x.shape, data: rows))
+        },
         Builtin(name: "gradcheck", usage: "gradcheck(f, x, …, eps=1e-2, tol=1e-2)", summary: "compares autodiff gradients of f at x with central differences", keywords: ["eps", "tol"], example: "def f(w) = sum(tanh(w) ^ 2)\ngradcheck(f, randn(3, 2, seed=1))") { interp, a in
             guard a.count >= 2 else { throw ShellError("gradcheck needs a function and at least one tensor", at: a.location) }
             let f = a.positional[0].0

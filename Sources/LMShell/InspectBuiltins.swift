@@ -52,6 +52,30 @@ extension Builtins {
             let w = try t(a, 0), r = try a.positional[1].0.number(at: a.location(1))
             return .tensor(try at(a.location) { try w.scaledToSpectralRadius(r) })
         },
+        Builtin(name: "rescale", usage: "rescale m rho=1",
+                summary: "scales V_h (rnn.weight_hh) of every layer to spectral radius rho, each gate's square block on its own; prints ρ before and after",
+                keywords: ["rho"], example: "m = rnn(corpus(\"input.txt\"), hidden=8)\nrescale m rho=3\nspectrum(m.rnn.weight_hh_l0).radius") { interp, a in
+            try a.expectCount(1...1)
+            let m = try modelArg(a, 0)
+            let rho = try num(a, "rho")
+            guard rho.isFinite, rho > 0, rho <= 1e6 else { throw ShellError("rho must be a number in (0, 1e6]", at: a.keywordLocation("rho")) }
+            let c = m.model.config, h = c.hidden
+            var before: [Value] = [], after: [Value] = []
+            for l in 0..<c.layers {
+                guard let w = m.model.parameters["rnn.weight_hh_l\(l)"] else { continue }
+                for (k, gate) in c.cell.gateNames.enumerated() {
+                    let block = try Tensor(shape: [h, h], data: Array(w.data[(k * h * h)..<((k + 1) * h * h)]))
+                    let scaled = try at(a.location) { try block.scaledToSpectralRadius(rho) }
+                    let r0 = try at(a.location) { try Spectrum.of(block).spectralRadius }
+                    w.data.replaceSubrange((k * h * h)..<((k + 1) * h * h), with: scaled.data)
+                    let r1 = try at(a.location) { try Spectrum.of(scaled).spectralRadius }
+                    interp.write(String(format: "layer %d%@: ρ(V_h) %.4f → %.4f\n", l + 1, c.cell.gates > 1 ? ", gate \(gate)" : "", r0, r1))
+                    before.append(.number(r0))
+                    after.append(.number(r1))
+                }
+            }
+            return .record([("before", .list(before)), ("after", .list(after))])
+        },
         Builtin(name: "assign", usage: "assign(target, values)", summary: "copies values into a tensor in place (e.g. a model's weight)",
                 keywords: [], example: "w = zeros(2, 2)\nassign(w, eye(2))\nw") { _, a in
             try a.expectCount(2...2)

@@ -179,6 +179,12 @@ extension Builtins {
             let x = try t(a, 0), d = try dims(a, from: 1)
             return .tensor(try at(a.location) { try x.reshape(d) })
         },
+        Builtin(name: "diag", usage: "diag(v)", summary: "a vector as the diagonal of a square matrix (the lecture's diag(g′(z_n))), or a square matrix's diagonal",
+                keywords: [], example: "diag(tensor([1, 2, 3]))") { _, a in
+            try a.expectCount(1...1)
+            let v = try t(a, 0)
+            return .tensor(try at(a.location(0)) { try v.diag() })
+        },
         Builtin(name: "transpose", usage: "transpose(x, axis0=-2, axis1=-1)", summary: "swaps two axes (x.T reverses all)", keywords: ["axis0", "axis1"], example: "transpose(randn(2, 3, 4), 0, 2).shape") { _, a in
             try a.expectCount(1...3)
             let x = try t(a, 0)

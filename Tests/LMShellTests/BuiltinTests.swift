@@ -136,11 +136,11 @@ final class BuiltinTests {
         "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "square", "neg",
         "sum", "mean", "max", "min", "norm", "argmax", "softmax", "log_softmax", "cross_entropy",
         "reshape", "transpose", "permute", "concat", "stack", "matmul", "pow", "maximum", "minimum", "clamp", "where",
-        "one_hot", "gather", "item",
-        "backward", "zero_grad", "detach", "param", "gradcheck", "scan",
+        "one_hot", "gather", "item", "diag",
+        "backward", "zero_grad", "detach", "param", "gradcheck", "scan", "jacobian",
         "print", "len", "env", "pick", "type",
         "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
-        "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode",
+        "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
     ]
 
@@ -181,6 +181,7 @@ final class BuiltinTests {
         case "zero_grad": try checkZeroGrad()
         case "detach", "param": try checkDetachParam(name)
         case "gradcheck": try checkGradcheck()
+        case "diag", "jacobian": try checkLectureProduct(name)
         case "scan": try checkScan()
         case "print": try checkPrint()
         case "len": try checkLen()
@@ -196,7 +197,7 @@ final class BuiltinTests {
         case "lm_loss": try checkLoss()
         case "sample": try checkSample()
         case "save", "load": try checkSaveLoad(name)
-        case "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode": try checkInspect(name)
+        case "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale": try checkInspect(name)
         case "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians": try checkStateVerb(name)
         case "plot", "export": try checkPicture(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
@@ -762,6 +763,40 @@ final class BuiltinTests {
         expectError(i, "corpus(\"input.txt\", val=2)", "split: val 2.0 and test 0.0 must each be in [0, 1) and leave some text for training",
                     at: (1, 1), hint: nil)
         expectError(i, "corpus(\"input.txt\", vl=0.1)", "corpus has no keyword 'vl'", at: (1, 21), hint: "did you mean 'val'?")
+    }
+
+    /// `diag` and `jacobian`: the lecture's factor diag(g′(z))·V_h, built by hand, is what autodiff gives for one
+    /// tanh step; `jacobian` leaves every .grad alone; `diag` is its own gradient's transpose.
+    func checkLectureProduct(_ name: String) throws {
+        let (i, out) = try shell()
+        try i.run("V = tensor([[0.5, -0.2], [0.1, 0.9]])")
+        try i.run("def cell(h) = tanh(h @ V)")
+        try i.run("h = tensor([[0.3, -0.1]])")
+        switch name {
+        case "diag":
+            expectTensor(try tensor(i, "diag(tensor([1, 2]))"), [2, 2], [1, 0, 0, 2])
+            expectTensor(try tensor(i, "diag(tensor([[1, 2], [3, 4]]))"), [2], [1, 4])
+            try i.run("v = param(tensor([1, -2, 3]))")
+            try i.run("l = sum(diag(v) @ tensor([[1], [2], [3]]))")
+            try i.run("l.backward()")
+            expectTensor(try tensor(i, "v.grad"), [3], [1, 2, 3])
+            let r = try record(i, "gradcheck(diag, randn(4, seed=3))")
+            #expect(r["passed"]?.display == "true")
+            expectError(i, "diag(zeros(2, 3))", "diag: needs a vector or a square matrix, got [2,3]", at: (1, 6), hint: nil)
+        case "jacobian":
+            // ∂h_n/∂h_{n−1} for h_n = tanh(h_{n−1}·V): (diag(1 − h_n²)·Vᵀ), row-major [1, 2, 1, 2].
+            try i.run("V = param(V)")
+            let j = try tensor(i, "jacobian(cell, h)")
+            #expect(j.shape == [1, 2, 1, 2])
+            let byHand = try tensor(i, "diag(1 - cell(h)[0] ^ 2) @ V.T")
+            #expect(zip(j.data, byHand.data).allSatisfy { Swift.abs($0 - $1) < 1e-6 }, "\(j.data) against \(byHand.data)")
+            _ = out.text
+            #expect(try display(i, "type(V.grad)") == "none", "jacobian must not fill .grad")
+            expectError(i, "jacobian(cell)", "jacobian takes 2 arguments, got 1", at: (1, 1), hint: "see :help jacobian")
+            let hint = try #require(failure(i, "jacobain(cell, h)")?.hint)
+            #expect(hint.contains("jacobian"))
+        default: Issue.record("\(name)")
+        }
     }
 
     func checkModel(_ name: String) throws {

@@ -44,6 +44,22 @@ extension BuiltinTests {
             try i.run("W = with_radius(randn(6, 6, seed=2), 1.1)")
             guard case .tensor(let w) = try value(i, "W") else { Issue.record("with_radius gave no tensor"); return }
             #expect(Swift.abs(try Spectrum.of(w).spectralRadius - 1.1) < 1e-4)
+        case "rescale":
+            try i.run("text = corpus(\"input.txt\")")
+            for cell in ["rnn(text, hidden=6)", "lstm(text, hidden=6, layers=2)"] {
+                try i.run("m = \(cell)")
+                let r = try record(i, "rescale m rho=3")
+                guard case .list(let after)? = r["after"] else { Issue.record("rescale gave no radii"); return }
+                #expect(after.count == (cell.hasPrefix("rnn") ? 1 : 8))
+                #expect(after.allSatisfy { if case .number(let x) = $0 { return Swift.abs(x - 3) < 1e-3 } else { return false } })
+                guard case .model(let m) = try value(i, "m"), let w = m.model.parameters["rnn.weight_hh_l0"] else { return }
+                let h = 6
+                let block = try Tensor(shape: [h, h], data: Array(w.data[0..<(h * h)]))
+                #expect(Swift.abs(try Spectrum.of(block).spectralRadius - 3) < 1e-3)
+            }
+            #expect(out.text.contains("ρ(V_h)") && out.text.contains("→ 3.0000"))
+            let e = try #require(failure(i, "rescale m rho=0"))
+            #expect(e.message.contains("rho"))
         case "assign":
             try i.run("w = zeros(2, 2)")
             try i.run("assign(w, eye(2))")
