@@ -23,7 +23,8 @@ extension Frontend {
                 return false
             }
             let seconds = Date().timeIntervalSince(start)
-            print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
+            let unfinished = report.unfinished > 0 ? ", \(report.unfinished) of them unfinished" : ""
+            print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints", report.cells, seconds, report.restored) + unfinished + ")")
             if update {
                 // Record what this version of lmsh prints, keeping the cells and their checkpoints.
                 try SessionRecord.updateOutputs(at: url, with: report.outputs)
