@@ -18,6 +18,8 @@ public final class SessionRecorder {
     var unfinishedTail = false
     /// Checkpoints of the running cell's unfinished training, removed once the cell is recorded.
     var unfinishedFiles: [URL] = []
+    /// Checkpoints of the models the running cell trained before the one now training, by their step count.
+    var unfinishedEarlier: [ObjectIdentifier: (step: Int, checkpoint: SessionRecord.Checkpoint)] = [:]
 
     public init(interpreter: Interpreter, sessionsFolder: URL, name: String? = nil) throws {
         self.interpreter = interpreter
@@ -51,7 +53,8 @@ public final class SessionRecorder {
     public func run(_ cell: String, echo: @escaping (String) -> Void) -> Outcome {
         let watch = Watch(echo: echo)
         watch.unfinished = { [unowned self] model, trainer, done, steps, text in
-            try recordUnfinished(cell, output: text, model: model, trainer: trainer, done: done, steps: steps)
+            try recordUnfinished(cell, output: text, model: model, trainer: trainer, done: done, steps: steps,
+                                 earlier: watch.trained.filter { $0 !== model })
         }
         do {
             let result = try interpreter.run(cell, observer: watch)
@@ -117,16 +120,36 @@ public final class SessionRecorder {
 
     /// The running cell's `train` of `model` has done `done` of its `steps` steps: checkpoints the training
     /// (beside the finished cells' checkpoints, then the autosave ends with the cell marked unfinished).
-    func recordUnfinished(_ source: String, output: String, model: ModelValue, trainer: Trainer, done: Int, steps: Int) throws {
-        guard let variable = variable(of: model) else { return }
+    /// Models the cell trained `earlier` (their training in this cell is over) are checkpointed with it, once
+    /// per step count, so a replay restores them too instead of training them again.
+    func recordUnfinished(_ source: String, output: String, model: ModelValue, trainer: Trainer, done: Int, steps: Int,
+                          earlier: [ModelValue] = []) throws {
+        guard let running = variable(of: model) else { return }
+        var checkpoints: [SessionRecord.Checkpoint] = []
+        for m in earlier {
+            guard let t = m.trainer, let name = variable(of: m), name != running else { continue }
+            if let kept = unfinishedEarlier[ObjectIdentifier(m)], kept.step == t.stepCount, kept.checkpoint.variable == name {
+                checkpoints.append(kept.checkpoint)
+                continue
+            }
+            let c = try writeUnfinished(t, of: m, variable: name)
+            unfinishedEarlier[ObjectIdentifier(m)] = (t.stepCount, c)
+            checkpoints.append(c)
+        }
+        checkpoints.append(try writeUnfinished(trainer, of: model, variable: running))
+        let cell = SessionRecord.Cell(source: source, output: output, checkpoints: checkpoints,
+                                      unfinished: SessionRecord.Unfinished(variable: running, done: done, steps: steps))
+        try rewriteAutosave(record.text + SessionRecord.render(cell))
+        unfinishedTail = true
+    }
+
+    /// A checkpoint of the running cell's training of `variable`, removed once the cell is recorded.
+    func writeUnfinished(_ trainer: Trainer, of model: ModelValue, variable: String) throws -> SessionRecord.Checkpoint {
         let file = "cell-\(record.cells.count + 1)-\(variable)-unfinished.safetensors"
         let checkpoint = try write(trainer, of: model, to: file, variable: variable)
         let url = folder.appendingPathComponent(file)
         if !unfinishedFiles.contains(url) { unfinishedFiles.append(url) }
-        let cell = SessionRecord.Cell(source: source, output: output, checkpoints: [checkpoint],
-                                      unfinished: SessionRecord.Unfinished(variable: variable, done: done, steps: steps))
-        try rewriteAutosave(record.text + SessionRecord.render(cell))
-        unfinishedTail = true
+        return checkpoint
     }
 
     /// After a cell: its unfinished record (if a failed cell left one) and checkpoints are no longer needed.
@@ -134,6 +157,7 @@ public final class SessionRecorder {
         if unfinishedTail { try? rewriteAutosave(record.text) }
         for url in unfinishedFiles { try? FileManager.default.removeItem(at: url) }
         unfinishedFiles = []
+        unfinishedEarlier = [:]
     }
 
     /// The first (alphabetically) variable bound to `model`.

@@ -125,10 +125,65 @@ final class CheckpointEveryTests {
         #expect(try autosave().hasSuffix("1 + 1\n#= 2\n"))
 
         // A training cell that fails after its checkpoints: no record of it, nothing left behind.
-        #expect(recorder.run("train m text steps=30 checkpoint_every=10\nnosuchname") { _ in }.error != nil)
+        var failedAfterCheckpoints = false
+        let failed = recorder.run("[train(m, text, steps=30, checkpoint_every=10), print(\"trained\"), nosuchname]") { text in
+            if text.hasPrefix("trained") { failedAfterCheckpoints = (try? autosave())?.contains("#@ unfinished m 20 of 30 steps") == true && leftovers().count == 1 }
+        }
+        #expect(failed.error?.message.contains("nosuchname") == true, "\(String(describing: failed.error))")
+        #expect(failedAfterCheckpoints, "the cell did not fail after its checkpoints")
         #expect(try autosave() == recorder.record.text)
         #expect(!(try autosave()).contains("unfinished"))
         #expect(leftovers() == [])
+    }
+
+    @Test("a cell caught mid-training replays: models it trained before are restored whole, the running one after its done steps, and goes on exactly")
+    func unfinishedCellReplaysAndGoesOnExactly() throws {
+        let dir = try folder()
+        let sessions = dir.appendingPathComponent("sessions")
+        let i = Interpreter(baseDirectory: dir)
+        i.output = { _ in }
+        let recorder = try SessionRecorder(interpreter: i, sessionsFolder: sessions, name: "s")
+        for cell in ["text = corpus(\"input.txt\", val=0.1, batch=4, seq=8)", "a = lstm(text, hidden=8, layers=1)",
+                     "b = lstm(text, hidden=8, layers=1, seed=7)"] {
+            #expect(recorder.run(cell) { _ in }.error == nil)
+        }
+        // What a kill at the print would leave: the autosave and the checkpoints as they are then.
+        let killed = sessions.appendingPathComponent("killed.lmsh")
+        let cell = "[train(a, text, steps=5, batch=4, seq=8), train(b, text, steps=20, batch=4, seq=8, checkpoint_every=10), print(\"after\")]"
+        let outcome = recorder.run(cell) { text in
+            guard text.hasPrefix("after"), let autosave = try? Data(contentsOf: recorder.autosaveURL) else { return }
+            try? autosave.write(to: killed)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: recorder.folder.path)) ?? [] where name.contains("unfinished") {
+                let from = recorder.folder.appendingPathComponent(name), to = sessions.appendingPathComponent("k-" + name)
+                try? FileManager.default.copyItem(at: from, to: to)
+            }
+        }
+        #expect(outcome.error == nil)
+        var text = try String(contentsOf: killed, encoding: .utf8)
+        text = text.replacingOccurrences(of: " s/cell-4-", with: " k-cell-4-")
+        try text.write(to: killed, atomically: true, encoding: .utf8)
+        let record = SessionRecord.parse(text)
+        #expect(record.cells.count == 4)
+        #expect(record.cells.last?.unfinished == SessionRecord.Unfinished(variable: "b", done: 10, steps: 20))
+        #expect(record.cells.last?.checkpoints.map(\.variable) == ["a", "b"])
+
+        let j = Interpreter(baseDirectory: dir)
+        j.output = { _ in }
+        var shown: [String] = []
+        let report = try SessionReplay().run(killed, into: j) { _, _, output in shown.append(output) }
+        #expect(report.error == nil, "\(String(describing: report.error))")
+        #expect(report.restored == 1 && report.unfinished == 1)
+        #expect(shown.last?.contains("restored its training after 10 of the cell's 20 steps") == true, "\(shown)")
+        func model(_ i: Interpreter, _ name: String) throws -> ModelValue {
+            try #require(i.variables[name].flatMap { if case .model(let m) = $0 { return m } else { return nil } })
+        }
+        #expect(try model(j, "a").trainer?.stepCount == 5 && model(j, "b").trainer?.stepCount == 10)
+        try j.run("train b text steps=10 batch=4 seq=8")
+        for name in ["a", "b"] {
+            let x = try model(i, name), y = try model(j, name)
+            #expect(x.trainer?.lossHistory == y.trainer?.lossHistory, "\(name)")
+            for (p, q) in zip(x.model.parameters.tensors, y.model.parameters.tensors) { #expect(p.data == q.data, "\(name)") }
+        }
     }
 
     @Test("the unfinished marker round-trips through the session text")
