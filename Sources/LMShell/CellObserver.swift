@@ -12,12 +12,17 @@ public protocol CellObserver: AnyObject {
     /// `train` or `step` is about to train `model` with `trainer`. Return the value the cell gives to stand
     /// for the training (a replay restores the recorded checkpoint), or nil to train.
     func willTrain(_ model: ModelValue, _ trainer: Trainer) throws -> Value?
+    /// `train` is running `model` with `trainer` and has done `done` of its `steps` steps: a moment to keep
+    /// a checkpoint of the unfinished training (`checkpoint_every`, and whenever validation was evaluated).
+    /// An error is reported by `train` as a warning; the training goes on.
+    func trainingCheckpoint(_ model: ModelValue, _ trainer: Trainer, done: Int, of steps: Int) throws
 }
 
 extension CellObserver {
     public var capturesOutput: Bool { false }
     public func cellWrote(_ text: String) {}
     public func willTrain(_ model: ModelValue, _ trainer: Trainer) throws -> Value? { nil }
+    public func trainingCheckpoint(_ model: ModelValue, _ trainer: Trainer, done: Int, of steps: Int) throws {}
 }
 
 extension Interpreter {
@@ -30,5 +35,10 @@ extension Interpreter {
     /// Before `train` or `step` trains `model`: the observer's stand-in result, if it has one.
     func willTrain(_ model: ModelValue, _ trainer: Trainer) throws -> Value? {
         try observer?.willTrain(model, trainer)
+    }
+
+    /// During `train`: lets the observer checkpoint the unfinished training of `model`.
+    func trainingCheckpoint(_ model: ModelValue, _ trainer: Trainer, done: Int, of steps: Int) throws {
+        try observer?.trainingCheckpoint(model, trainer, done: done, of: steps)
     }
 }

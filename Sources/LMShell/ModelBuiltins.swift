@@ -155,6 +155,23 @@ extension Builtins {
 
     static let trainKeywords = ["steps", "batch", "seq", "opt", "lr", "clip", "clip_mode", "every", "seed"]
 
+    /// Seconds of training between two checkpoints of an unfinished `train` when `checkpoint_every` is none.
+    static let checkpointSeconds: TimeInterval = 600
+
+    /// `train`'s `checkpoint_every`: steps between checkpoints of the unfinished training (0: none), or nil
+    /// (the usage's `none`) for about every `checkpointSeconds` of training.
+    static func checkpointEvery(_ a: CallArgs) throws -> Int? {
+        let v = try a.keyword("checkpoint_every") ?? defaultValue(a, "checkpoint_every")
+        if v.isNone { return nil }
+        let loc = a.keywordLocation("checkpoint_every")
+        let n = try v.int(at: loc, "a whole number of steps for checkpoint_every")
+        guard n >= 0 else {
+            throw ShellError("checkpoint_every must be ≥ 0 steps, got \(n)", at: loc,
+                             hint: "0 keeps no checkpoint while training; none keeps one about every 10 minutes")
+        }
+        return n
+    }
+
     static let modelBuiltins: [Builtin] = [
         Builtin(name: "corpus", usage: "corpus(\"file.txt\", val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
                 summary: "loads a UTF-8 text; symbols are Unicode scalars; layout \"charrnn\" (default) or \"contiguous\"",
@@ -203,23 +220,41 @@ extension Builtins {
             let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
             return .ngram(NGramValue(model: model, corpus: c))
         },
-        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123",
-                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model", keywords: trainKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none",
+                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay", keywords: trainKeywords + ["checkpoint_every"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps", 1000)
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
             if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+            let checkpointEvery = try checkpointEvery(a)
             let t = try trainer(m, c, a, verb: "train", interp)
             if let restored = try interp.willTrain(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
             let start = Date()
             var last: TrainProgress?
             var stopped = false
+            var lastCheckpoint = start, checkpointFailed = false
             let done = try engine(a.location) {
                 try t.train(steps: steps) { p in
                     last = p
                     interp.progress(p)
+                    // A checkpoint of the unfinished training (the finished one is the recorder's, after the cell).
+                    if p.done < p.totalSteps, checkpointEvery != 0 {
+                        let due = checkpointEvery.map { p.done % $0 == 0 }
+                            ?? (Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)
+                        if due || p.valLoss != nil {
+                            do {
+                                try interp.trainingCheckpoint(m, t, done: p.done, of: p.totalSteps)
+                            } catch {
+                                if !checkpointFailed {
+                                    interp.write("warning: no checkpoint of the unfinished training at step \(p.step): \(error); training goes on\n")
+                                }
+                                checkpointFailed = true
+                            }
+                            lastCheckpoint = Date()
+                        }
+                    }
                     if interp.shouldStop() { stopped = true; return false }
                     return true
                 }

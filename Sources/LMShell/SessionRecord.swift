@@ -2,18 +2,36 @@ import Foundation
 import LMModels
 
 /// A session as a replayable script: the cells in order, each followed by its output as `#= ` lines,
-/// and after a cell that trained a model, the checkpoint it left (`#@ checkpoint PATH sha256=HEX`).
-/// The file reads like a notebook and runs as a script (output and checkpoint lines are comments).
+/// and after a cell that trained a model, the checkpoint it left (`#@ checkpoint VARIABLE PATH sha256=HEX`).
+/// A training cell that has not finished (the autosave while it runs, or after lmsh was killed) is marked
+/// `#@ unfinished VARIABLE DONE of STEPS steps`, before the checkpoint of its training as it was after DONE
+/// steps; replay restores that checkpoint and says so.
+/// The file reads like a notebook and runs as a script (output, checkpoint and unfinished lines are comments).
 public struct SessionRecord: Sendable, Equatable {
     public struct Cell: Sendable, Equatable {
         public var source: String
         public var output: String
         /// Checkpoints written after the cell: path relative to the session file, and its SHA-256.
         public var checkpoints: [Checkpoint]
-        public init(source: String, output: String, checkpoints: [Checkpoint] = []) {
+        /// Set when the cell's training did not finish: its checkpoint is the training's after `done` steps.
+        public var unfinished: Unfinished?
+        public init(source: String, output: String, checkpoints: [Checkpoint] = [], unfinished: Unfinished? = nil) {
             self.source = source
             self.output = output
             self.checkpoints = checkpoints
+            self.unfinished = unfinished
+        }
+    }
+
+    /// A training cell that did not finish: `train` of `variable` had done `done` of its `steps` steps.
+    public struct Unfinished: Sendable, Equatable {
+        public var variable: String
+        public var done: Int
+        public var steps: Int
+        public init(variable: String, done: Int, steps: Int) {
+            self.variable = variable
+            self.done = done
+            self.steps = steps
         }
     }
 
@@ -55,6 +73,7 @@ public struct SessionRecord: Sendable, Equatable {
         if !output.isEmpty {
             for line in output.split(separator: "\n", omittingEmptySubsequences: false) { out += "#= \(line)\n" }
         }
+        if let u = cell.unfinished { out += "#@ unfinished \(u.variable) \(u.done) of \(u.steps) steps\n" }
         for c in cell.checkpoints { out += "#@ checkpoint \(c.variable) \(c.path) sha256=\(c.sha256)\n" }
         return out
     }
@@ -77,6 +96,13 @@ public struct SessionRecord: Sendable, Equatable {
                 let parts = line.dropFirst("#@ checkpoint ".count).split(separator: " ").map(String.init)
                 if parts.count == 3, parts[2].hasPrefix("sha256="), var last = record.cells.popLast() {
                     last.checkpoints.append(Checkpoint(path: parts[1], sha256: String(parts[2].dropFirst(7)), variable: parts[0]))
+                    record.cells.append(last)
+                }
+            } else if line.hasPrefix("#@ unfinished ") {
+                let parts = line.dropFirst("#@ unfinished ".count).split(separator: " ").map(String.init)
+                if parts.count == 5, parts[2] == "of", parts[4] == "steps", let done = Int(parts[1]), let steps = Int(parts[3]),
+                   var last = record.cells.popLast() {
+                    last.unfinished = Unfinished(variable: parts[0], done: done, steps: steps)
                     record.cells.append(last)
                 }
             } else if pending.isEmpty && (line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#")) {

@@ -3,7 +3,9 @@ import LMModels
 
 /// `lmsh replay FILE.lmsh`: runs a saved session's cells again. A training cell with a recorded
 /// checkpoint restores it (after checking its SHA-256) instead of training, so a session that trained
-/// for minutes replays in seconds; `retrain` trains again. `verify` compares every cell's output with
+/// for minutes replays in seconds; `retrain` trains again. A cell marked unfinished (lmsh was killed while
+/// it trained) restores the checkpoint of its unfinished training and says how many steps were done, so
+/// `train` goes on from there exactly. `verify` compares every cell's output with
 /// the recorded one (numbers within a relative tolerance, text exactly) and reports the first difference.
 public struct SessionReplay {
     public var retrain = false
@@ -20,6 +22,8 @@ public struct SessionReplay {
     public struct Report {
         public var cells = 0
         public var restored = 0
+        /// Restored cells whose training had not finished (their checkpoint is from the middle of it).
+        public var unfinished = 0
         /// What each replayed cell printed now (for `--update`, which records these instead).
         public var outputs: [String] = []
         /// The first cell whose output differs: its number, the recorded and the new output.
@@ -55,8 +59,14 @@ public struct SessionReplay {
             let restoredThisCell = watch.restored
             if restoredThisCell {
                 report.restored += 1
-                // Show what the cell printed when it ran for real.
-                captured = cell.output.isEmpty ? "" : cell.output + "\n"
+                if cell.unfinished != nil {
+                    // What the cell printed before it was killed, then what was restored and how far it got.
+                    report.unfinished += 1
+                    captured = (cell.output.isEmpty ? "" : cell.output + "\n") + watch.text
+                } else {
+                    // Show what the cell printed when it ran for real.
+                    captured = cell.output.isEmpty ? "" : cell.output + "\n"
+                }
             }
             echo(n + 1, cell.source, captured)
             let got = captured.hasSuffix("\n") ? String(captured.dropLast()) : captured
@@ -108,8 +118,16 @@ extension SessionReplay {
             }
             try trainer.loadCheckpoint(from: file)
             restored = true
-            return .record([("restored", .string(ckpt.path)), ("total_steps", .number(Double(trainer.stepCount))),
-                            ("train_loss", .number(Double(trainer.lossHistory.last ?? .nan)))])
+            var fields: [(String, Value)] = [("restored", .string(ckpt.path)), ("total_steps", .number(Double(trainer.stepCount))),
+                                            ("train_loss", .number(Double(trainer.lossHistory.last ?? .nan)))]
+            if let u = cell.unfinished, u.variable == ckpt.variable, u.done >= 0, u.steps >= u.done {
+                text += "unfinished: lmsh stopped while this cell trained \(u.variable); restored its training after \(u.done) of the cell's \(u.steps) steps"
+                    + " (the model's step \(trainer.stepCount)); train \(u.variable) with steps=\(u.steps - u.done) to finish it, exactly as the cell would have\n"
+                fields.append(("unfinished", .bool(true)))
+                fields.append(("steps_done", .number(Double(u.done))))
+                fields.append(("steps_left", .number(Double(u.steps - u.done))))
+            }
+            return .record(fields)
         }
     }
 }

@@ -27,7 +27,8 @@ extension Frontend {
             for (cell, error) in report.errors { printError("\(path): cell \(cell): " + error.render(source: "")) }
             if !report.errors.isEmpty { return false }
             let seconds = Date().timeIntervalSince(start)
-            print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints)", report.cells, seconds, report.restored))
+            let unfinished = report.unfinished > 0 ? ", \(report.unfinished) of them unfinished" : ""
+            print(String(format: "replayed %d cells in %.2f s (%d restored from checkpoints", report.cells, seconds, report.restored) + unfinished + ")")
             if update {
                 // Record what this version of lmsh prints, keeping the cells and their checkpoints.
                 try SessionRecord.updateOutputs(at: url, with: report.outputs)

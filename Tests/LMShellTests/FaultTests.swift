@@ -4,7 +4,8 @@ import LMModels
 import Testing
 @testable import LMShell
 
-/// Faults on the real binary: SIGKILL in the middle of training, a full disk while saving, Ctrl-C during
+/// Faults on the real binary: SIGKILL in the middle of training (and a killed training resumed from its
+/// `checkpoint_every` checkpoint), a full disk while saving, Ctrl-C during
 /// `train`, `sample` and `eval`. (An altered checkpoint on replay is `EndToEndTests.saveReplayVerifyAndTamperDetection`.)
 @Suite("Faults", .serialized)
 struct FaultTests {
@@ -81,6 +82,115 @@ struct FaultTests {
         let replay = try EndToEndTests.run(["replay", url.path], cwd: dir, sessions: sessions)
         #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
         #expect(replay.stdout.contains("1 restored from checkpoints"), "\(replay.stdout)")
+    }
+
+    @Test("SIGKILL after 500 of 2,000 steps (checkpoint_every=100): replay resumes there and ends as an unbroken run")
+    func killedTrainingResumesExactly() throws {
+        let dir = try Self.folder("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Words in a pseudo-random order, so the loss stays well above zero for the whole run (about 3 s).
+        let words = ["the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "it", "First", "Citizen:"]
+        var x: UInt32 = 12345, text = ""
+        for _ in 0..<4000 {
+            x = x &* 1_103_515_245 &+ 12345
+            text += words[Int(x >> 16) % words.count] + ((x >> 8) % 7 == 0 ? "\n" : " ")
+        }
+        try text.write(to: dir.appendingPathComponent("w.txt"), atomically: true, encoding: .utf8)
+        let setup = """
+            text = corpus("w.txt", val=0.1, batch=8, seq=16)
+            m = lstm(text, hidden=16, layers=1)
+
+            """
+        let training = "train m text steps=2000 batch=8 seq=16 checkpoint_every=100"
+        func autosave(_ sessions: URL) -> URL? {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? []
+            return names.first { $0.hasPrefix("autosave-") && $0.hasSuffix(".lmsh") }.map { sessions.appendingPathComponent($0) }
+        }
+        /// The training checkpoint the autosave in `sessions` recorded last.
+        func lastCheckpoint(_ sessions: URL) throws -> (model: RecurrentModel, info: ModelCheckpoint.Info) {
+            let url = try #require(autosave(sessions))
+            let c = try #require(SessionRecord.parse(try String(contentsOf: url, encoding: .utf8)).cells.last?.checkpoints.first)
+            let (model, info, _) = try ModelCheckpoint.load(from: sessions.appendingPathComponent(c.path))
+            return (model, info)
+        }
+
+        // The unbroken run.
+        let unbrokenSessions = dir.appendingPathComponent("unbroken")
+        let unbroken = try EndToEndTests.run([], stdin: setup + training + "\n", cwd: dir, sessions: unbrokenSessions)
+        #expect(unbroken.status == 0, "\(unbroken.stdout)\n\(unbroken.stderr)")
+        let straight = try lastCheckpoint(unbrokenSessions)
+        #expect(straight.info.step == 2000 && straight.info.lossHistory.count == 2000)
+
+        // The same training, killed once the autosave holds its checkpoint after 500 or more steps.
+        let sessions = dir.appendingPathComponent("sessions")
+        let p = Process()
+        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["LMSH_HISTORY"] = "/dev/null"
+        env["LMSH_SESSIONS"] = sessions.path
+        p.environment = env
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        input.fileHandleForWriting.write(Data((setup + training + "\n").utf8))
+        var done = 0
+        let end = Date().addingTimeInterval(120)
+        while Date() < end && p.isRunning {
+            if let url = autosave(sessions), let text = try? String(contentsOf: url, encoding: .utf8),
+               let last = SessionRecord.parse(text).cells.last, last.source == training {
+                if let u = last.unfinished, u.done >= 500 {
+                    done = u.done
+                    break
+                }
+                if last.unfinished == nil { break }  // finished before it could be killed
+            }
+            usleep(2_000)
+        }
+        try #require(done >= 500, "the autosave never recorded the unfinished training after 500 steps")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        print("Faults: killed after the checkpoint at step \(done) of 2000")
+
+        // The autosave: the finished cells, then the training marked unfinished with its checkpoint.
+        let url = try #require(autosave(sessions))
+        let record = SessionRecord.parse(try String(contentsOf: url, encoding: .utf8))
+        #expect(record.cells.map(\.source) == ["text = corpus(\"w.txt\", val=0.1, batch=8, seq=16)", "m = lstm(text, hidden=16, layers=1)", training])
+        let cell = try #require(record.cells.last)
+        #expect(cell.unfinished == SessionRecord.Unfinished(variable: "m", done: done, steps: 2000))
+        let checkpoint = try #require(cell.checkpoints.first)
+        #expect(try SessionRecorder.sha256(of: url.deletingLastPathComponent().appendingPathComponent(checkpoint.path)) == checkpoint.sha256)
+        #expect(try lastCheckpoint(sessions).info.step == done)
+
+        // `lmsh replay` restores it and says how far the cell got.
+        let replay = try EndToEndTests.run(["replay", url.path], cwd: dir, sessions: dir.appendingPathComponent("replayed"))
+        #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
+        #expect(replay.stdout.contains("restored its training after \(done) of the cell's 2000 steps"), "\(replay.stdout)")
+        #expect(replay.stdout.contains("(1 restored from checkpoints, 1 of them unfinished)"), "\(replay.stdout)")
+
+        // Restored at the prompt, trained the remaining steps: the same run as the unbroken one.
+        let resumedSessions = dir.appendingPathComponent("resumed")
+        let resumed = try EndToEndTests.run([], stdin: ":replay \(url.path)\ntrain m text steps=\(2000 - done) batch=8 seq=16\n",
+                                            cwd: dir, sessions: resumedSessions)
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(!resumed.stdout.contains("reset"), "the continuation restarted something: \(resumed.stdout)")
+        let again = try lastCheckpoint(resumedSessions)
+        #expect(again.info.step == 2000 && again.info.lossHistory.count == 2000)
+        let worst = zip(again.info.lossHistory, straight.info.lossHistory).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5, "the resumed loss curve differs from the unbroken one by up to \(worst)")
+        let final = (again.info.lossHistory.last ?? .nan, straight.info.lossHistory.last ?? .nan)
+        #expect(abs(final.0 - final.1) <= 1e-5, "final loss \(final.0) resumed, \(final.1) unbroken")
+        var parameterDifference: Float = 0
+        for (a, b) in zip(again.model.parameters.tensors, straight.model.parameters.tensors) {
+            #expect(a.shape == b.shape)
+            parameterDifference = max(parameterDifference, zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0)
+        }
+        #expect(parameterDifference <= 1e-5, "the parameters differ by up to \(parameterDifference)")
+        print("Faults: resumed from step \(done): final loss \(final.0) resumed, \(final.1) unbroken; largest loss difference \(worst), parameter difference \(parameterDifference)")
     }
 
     @Test("A full disk while saving: a clear error, and the previous file intact")
