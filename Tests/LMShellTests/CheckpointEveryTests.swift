@@ -171,7 +171,7 @@ final class CheckpointEveryTests {
         j.output = { _ in }
         var shown: [String] = []
         let report = try SessionReplay().run(killed, into: j) { _, _, output in shown.append(output) }
-        #expect(report.error == nil, "\(String(describing: report.error))")
+        #expect(report.errors.isEmpty, "\(report.errors.map(\.error))")
         #expect(report.restored == 1 && report.unfinished == 1)
         #expect(shown.last?.contains("restored its training after 10 of the cell's 20 steps") == true, "\(shown)")
         func model(_ i: Interpreter, _ name: String) throws -> ModelValue {
