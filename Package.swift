@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: found with pkg-config; the Makefile installs them with apt when missing.
@@ -42,7 +43,10 @@ let package = Package(
         // Corpora, recurrent models (reference and fused paths), training, sampling, n-grams, checkpoints.
         .target(
             name: "LMModels",
-            dependencies: ["LMCore", "LMKernels", "CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: [
+                "LMCore", "LMKernels", .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         // Inspection: spectra, gradients through time, states and cells, and their pictures.
