@@ -9,6 +9,23 @@ import Testing
 /// `train`, `sample` and `eval`. (An altered checkpoint on replay is `EndToEndTests.saveReplayVerifyAndTamperDetection`.)
 @Suite("Faults", .serialized)
 struct FaultTests {
+    /// lmsh at a prompt in `dir` with its autosave in `sessions`, reading cells from the returned pipe.
+    static func startShell(in dir: URL, sessions: URL) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["LMSH_HISTORY"] = "/dev/null"
+        env["LMSH_SESSIONS"] = sessions.path
+        p.environment = env
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return (p, input)
+    }
+
     static func folder(_ tag: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-fault-\(tag)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -31,18 +48,7 @@ struct FaultTests {
         let dir = try Self.folder("kill")
         defer { try? FileManager.default.removeItem(at: dir) }
         let sessions = dir.appendingPathComponent("sessions")
-        let p = Process()
-        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
-        p.currentDirectoryURL = dir
-        var env = ProcessInfo.processInfo.environment
-        env["LMSH_HISTORY"] = "/dev/null"
-        env["LMSH_SESSIONS"] = sessions.path
-        p.environment = env
-        let input = Pipe()
-        p.standardInput = input
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, input) = try Self.startShell(in: dir, sessions: sessions)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         let finished = """
             text = corpus("t.txt", val=0.1, batch=4, seq=8)
@@ -123,18 +129,7 @@ struct FaultTests {
 
         // The same training, killed once the autosave holds its checkpoint after 500 or more steps.
         let sessions = dir.appendingPathComponent("sessions")
-        let p = Process()
-        p.executableURL = try #require(EndToEndTests.binary, "the lmsh binary was not built next to the tests")
-        p.currentDirectoryURL = dir
-        var env = ProcessInfo.processInfo.environment
-        env["LMSH_HISTORY"] = "/dev/null"
-        env["LMSH_SESSIONS"] = sessions.path
-        p.environment = env
-        let input = Pipe()
-        p.standardInput = input
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, input) = try Self.startShell(in: dir, sessions: sessions)
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         input.fileHandleForWriting.write(Data((setup + training + "\n").utf8))
         var done = 0
