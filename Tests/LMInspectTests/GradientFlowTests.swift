@@ -44,6 +44,38 @@ struct GradientFlowTests {
         #expect(Swift.abs(Double(expected) - flow.norms[0][n - 1]) < 1e-5)
     }
 
+    /// The lecture's formula end to end: ∂cost_N/∂h_n = ∂cost_N/∂h_N · ∏_{k=N…n+1} diag(g′(z_k))·V_h, with
+    /// ∂cost_N/∂h_N = (softmax(logits_N) − e_target)·W_dec worked out by hand and each factor built with
+    /// `diag` from the traced states, equals what `gradflow` measures by backpropagation, at every n.
+    @Test(arguments: [0.5, 1.5])
+    func theExplicitProductOfTheLecturesJacobiansIsGradflow(_ radius: Double) throws {
+        let model = try rnn(radius: radius, hidden: 6)
+        let ids = [0, 1, 2, 3, 4, 0, 1, 3, 3, 2, 4, 1]
+        let flow = try GradientFlow.measure(model, ids: ids)
+        let inputs = Array(ids.dropLast()), N = inputs.count, H = 6, V = 5
+        let trace = try StateTrace.run(model, ids: inputs)
+        let whh = try #require(model.parameters["rnn.weight_hh_l0"]), dec = try #require(model.parameters["decoder.weight"])
+        // ∂cost_N/∂logits_N = softmax − one-hot of the target; through the decoder to h_N.
+        let logits = trace.logits[((N - 1) * V)..<(N * V)].map(Double.init)
+        let m = logits.max() ?? 0, z = logits.map { exp($0 - m) }.reduce(0, +)
+        var dLogits = logits.map { Float(exp($0 - m) / z) }
+        dLogits[ids[N]] -= 1
+        var g = try Tensor(shape: [1, V], data: dLogits).matmul(dec.detached())  // [1, H]
+        var explicit = [Double](repeating: 0, count: N)
+        explicit[N - 1] = Double(try g.norm().item())
+        for n in stride(from: N - 1, to: 0, by: -1) {
+            let h = try Tensor(shape: [H], data: Array(trace.layers[0].h[(n * H)..<((n + 1) * H)]))
+            let factor = try h.square().neg().shifted(by: 1).diag().matmul(whh.detached())  // diag(1 − h_n²)·V_h
+            g = try g.matmul(factor)
+            explicit[n - 1] = Double(try g.norm().item())
+        }
+        for n in 0..<N {
+            #expect(Swift.abs(explicit[n] - flow.norms[0][n]) <= 1e-4 * Swift.max(flow.norms[0][n], 1e-12),
+                    "ρ \(radius), n = \(n + 1): explicit \(explicit[n]) against gradflow \(flow.norms[0][n])")
+        }
+        #expect(flow.norms[0][0] != flow.norms[0][N - 1])
+    }
+
     @Test func cellFlowMatchesFiniteDifferencesForTheCoupledLSTM() throws {
         // ‖∂cost_N/∂c_n‖ by autodiff against central differences: nudge c_n (and h_n = tanh(c_n)⊙o_n with
         // it, since h_n is computed from c_n) and run the rest of the text from there.
