@@ -224,7 +224,7 @@ extension Builtins {
                 summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay", keywords: trainKeywords + ["checkpoint_every"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
-            var steps = try int(a, "steps", 1000)
+            var steps = try int(a, "steps")
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
             if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
             let checkpointEvery = try checkpointEvery(a)
@@ -235,31 +235,43 @@ extension Builtins {
             var last: TrainProgress?
             var stopped = false
             var lastCheckpoint = start, checkpointFailed = false
-            let done = try engine(a.location) {
-                try t.train(steps: steps) { p in
-                    last = p
-                    interp.progress(p)
-                    // A checkpoint of the unfinished training (the finished one is the recorder's, after the cell).
-                    if p.done < p.totalSteps, checkpointEvery != 0 {
-                        let due = checkpointEvery.map { p.done % $0 == 0 }
-                            ?? (Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)
-                        if due || p.valLoss != nil {
-                            do {
-                                try interp.trainingCheckpoint(m, t, done: p.done, of: p.totalSteps)
-                            } catch {
-                                if !checkpointFailed {
-                                    interp.write("warning: no checkpoint of the unfinished training at step \(p.step): \(error); training goes on\n")
+            // A NaN or Inf stops training and rolls back to the last good step: a result the script reads
+            // (`r.diverged`), shown as a warning, not an error that stops the script.
+            var diverged: TrainingDiverged?
+            let before = t.stepCount
+            let done = try engine(a.location) { () throws -> Int in
+                do {
+                    return try t.train(steps: steps) { p in
+                        last = p
+                        interp.progress(p)
+                        // A checkpoint of the unfinished training (the finished one is the recorder's, after the cell).
+                        if p.done < p.totalSteps, checkpointEvery != 0 {
+                            let due = checkpointEvery.map { p.done % $0 == 0 }
+                                ?? (Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)
+                            if due || p.valLoss != nil {
+                                do {
+                                    try interp.trainingCheckpoint(m, t, done: p.done, of: p.totalSteps)
+                                } catch {
+                                    if !checkpointFailed {
+                                        interp.write("warning: no checkpoint of the unfinished training at step \(p.step): \(error); training goes on\n")
+                                    }
+                                    checkpointFailed = true
                                 }
-                                checkpointFailed = true
+                                lastCheckpoint = Date()
                             }
-                            lastCheckpoint = Date()
                         }
+                        if interp.shouldStop() { stopped = true; return false }
+                        return true
                     }
-                    if interp.shouldStop() { stopped = true; return false }
-                    return true
+                } catch let e as TrainingDiverged {
+                    diverged = e
+                    return t.stepCount - before
                 }
             }
-            var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount)))]
+            if let diverged { interp.write("warning: \(diverged.message)\n") }
+            var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount))),
+                                             ("diverged", .bool(diverged != nil))]
+            if let diverged { fields.append(("diverged_at", .number(Double(diverged.step)))) }
             if let p = last {
                 fields.append(("train_loss", .number(Double(p.trainLoss))))
                 if let v = p.valLoss { fields.append(("val_loss", .number(v))) }

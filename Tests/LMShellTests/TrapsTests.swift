@@ -39,6 +39,25 @@ struct TrapsTests {
         #expect(g.data == [2, 2] && out.text.isEmpty)
     }
 
+    /// A NaN in training is a result the script reads (`r.diverged`, `r.diverged_at`), shown as a warning: the model
+    /// is left after its last good step and the next cell runs.
+    @Test func aDivergedTrainingIsAResultNotAnError() throws {
+        let (i, out) = try shell()
+        try i.run("text = corpus(\"input.txt\", batch=4, seq=8)")
+        try i.run("m = rnn(text, hidden=4)")
+        try i.run("ok = train m text steps=2 batch=4 seq=8 opt=\"gd\" lr=0.1 clip=0")
+        #expect(try i.run("ok.diverged").value?.display == "false")
+        try i.run("r = train m text steps=40 batch=4 seq=8 opt=\"gd\" lr=3e38 clip=0")
+        #expect(try i.run("r.diverged").value?.display == "true")
+        guard case .number(let at)? = try i.run("r.diverged_at").value, case .number(let steps)? = try i.run("m.steps").value else {
+            Issue.record("no step numbers"); return
+        }
+        #expect(steps == at - 1 && at > 2, "diverged at \(at), the model has \(steps) steps")
+        #expect(out.text.contains("warning: training stopped at step \(Int(at))"), "\(out.text)")
+        guard case .model(let m)? = i.variables["m"] else { return }
+        #expect(m.model.parameters.tensors.allSatisfy { $0.data.allSatisfy(\.isFinite) })
+    }
+
     @Test func dropoutOnOneLayerIsRefused() throws {
         let (i, _) = try shell()
         try i.run("text = corpus(\"input.txt\")")
