@@ -1,3 +1,4 @@
+import Foundation
 import LMCore
 import LMModels
 
@@ -15,18 +16,53 @@ public struct Jacobians: Sendable {
     public var norms: [[Double]]
     /// "h" for cells whose state is h alone, "(h, c)" for cells with a memory.
     public var stateName: String
+    /// Per layer, log10 of σ_max of the running product from the last step back: entry k is
+    /// ‖J_N·J_{N−1}⋯J_{N−k}‖ (index 0 is the last step's factor alone), what the lecture's product does to a
+    /// gradient travelling k + 1 steps back. One factor's σ_max may exceed 1 while the product still decays:
+    /// σ_max bounds one step, and the directions a factor stretches are not the ones the next factor keeps.
+    public var productLog10: [[Double]]
 
     public static func measure(_ model: RecurrentModel, trace: StateTrace) throws -> Jacobians {
-        var norms: [[Double]] = []
+        var norms: [[Double]] = [], products: [[Double]] = []
         for l in 0..<trace.layers.count {
             var row: [Double] = []
+            var factors: [(Int, [Double])] = []
             for t in 0..<trace.steps {
                 let (dim, j) = try matrix(model, trace: trace, layer: l, step: t)
                 row.append(j.allSatisfy(\.isFinite) ? try LinearAlgebra.singularValues(j, rows: dim, cols: dim).first ?? 0 : .nan)
+                factors.append((dim, j))
             }
             norms.append(row)
+            products.append(try runningProduct(factors.reversed()))
         }
-        return Jacobians(norms: norms, stateName: trace.cell.hasCell ? "(h, c)" : "h")
+        return Jacobians(norms: norms, stateName: trace.cell.hasCell ? "(h, c)" : "h", productLog10: products)
+    }
+
+    /// log10 σ_max of P_k = F_0·F_1⋯F_k for the factors in the order given, renormalised at each step so that
+    /// a product that vanishes (or explodes) over a long text stays in range.
+    static func runningProduct(_ factors: some Sequence<(Int, [Double])>) throws -> [Double] {
+        var p: [Double] = [], scale = 0.0, out: [Double] = []
+        for (dim, f) in factors {
+            guard f.allSatisfy(\.isFinite) else { out.append(.nan); continue }
+            if p.isEmpty {
+                p = f
+            } else {
+                var next = [Double](repeating: 0, count: dim * dim)
+                for r in 0..<dim {
+                    for k in 0..<dim where p[r * dim + k] != 0 {
+                        let a = p[r * dim + k]
+                        for c in 0..<dim { next[r * dim + c] += a * f[k * dim + c] }
+                    }
+                }
+                p = next
+            }
+            let s = try LinearAlgebra.singularValues(p, rows: dim, cols: dim).first ?? 0
+            guard s > 0, s.isFinite else { out.append(s > 0 ? .infinity : -.infinity); break }
+            scale += log10(s)
+            out.append(scale)
+            p = p.map { $0 / s }
+        }
+        return out
     }
 
     /// The Jacobian at `step` of `layer`, row-major [dim·dim] with dim = H, or 2H with a memory (order h, c):

@@ -253,13 +253,19 @@ extension Builtins {
             let (ids, scalars) = try inspectText(m, a, 1, limit: 5000)
             let tr = try trace(m, ids, at: a.location(0))
             let j = try engine(a.location) { try Jacobians.measure(m.model, trace: tr) }
-            var means: [Value] = []
+            var means: [Value] = [], products: [Value] = []
             for (l, row) in j.norms.enumerated() {
                 let logs = row.filter { $0 > 0 && $0.isFinite }.map(log)
                 let mean = logs.isEmpty ? 0 : exp(logs.reduce(0, +) / Double(logs.count))
                 means.append(.number(mean))
                 interp.write(String(format: "layer %d: σ_max of ∂%@_n/∂%@_{n−1}: geometric mean %.4g, min %.4g, max %.4g\n", l + 1,
                                     j.stateName, j.stateName, mean, row.min() ?? 0, row.max() ?? 0))
+                if let whole = j.productLog10[l].last, whole.isFinite {
+                    let perStep = pow(10, whole / Double(j.productLog10[l].count))
+                    products.append(.number(whole))
+                    interp.write(String(format: "  the running product over all %d steps: ‖∏ J‖ = 10^%.2f, × %.4g per step (one factor's σ_max bounds one step; the product of many decays or grows by its own rate)\n",
+                                        j.productLog10[l].count, whole, perStep))
+                }
                 let w = Swift.max(8, interp.configuration.displayWidth - 2)
                 for start in stride(from: 0, to: row.count, by: w) {
                     let end = Swift.min(row.count, start + w)
@@ -268,7 +274,7 @@ extension Builtins {
                 }
             }
             return .record([("norms", .tensor(try Tensor(shape: [j.norms.count, ids.count], data: j.norms.flatMap { $0.map(Float.init) }))),
-                            ("geometric_mean", .list(means)), ("state", .string(j.stateName))])
+                            ("geometric_mean", .list(means)), ("product_log10", .list(products)), ("state", .string(j.stateName))])
         },
     ]
 }

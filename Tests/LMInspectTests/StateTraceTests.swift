@@ -142,6 +142,28 @@ struct JacobianTests {
         #expect(Swift.abs(norms.norms[0][5] - (try LinearAlgebra.singularValues(j5, rows: dim, cols: dim)[0])) < 1e-12)
     }
 
+    /// The running product from the last step back: σ_max of J_N, of J_N·J_{N−1}, of J_N·J_{N−1}·J_{N−2}, each
+    /// multiplied out here directly, against the renormalised product `measure` keeps.
+    @Test(arguments: [CellKind.rnn, .lstm])
+    func runningProductOfTheJacobians(_ cell: CellKind) throws {
+        let model = try Tiny.model(cell, vocab: 4, hidden: 3)
+        let ids = [0, 1, 2, 3, 1, 0, 2]
+        let trace = try StateTrace.run(model, ids: ids)
+        let j = try Jacobians.measure(model, trace: trace)
+        #expect(j.productLog10[0].count == ids.count)
+        func mul(_ a: [Double], _ b: [Double], _ d: Int) -> [Double] {
+            (0..<(d * d)).map { i in (0..<d).reduce(0) { $0 + a[(i / d) * d + $1] * b[$1 * d + i % d] } }
+        }
+        let T = ids.count
+        let (d, last) = try Jacobians.matrix(model, trace: trace, layer: 0, step: T - 1)
+        var p = last
+        for k in 0..<3 {
+            if k > 0 { p = mul(p, try Jacobians.matrix(model, trace: trace, layer: 0, step: T - 1 - k).1, d) }
+            let direct = log10(try LinearAlgebra.singularValues(p, rows: d, cols: d)[0])
+            #expect(Swift.abs(direct - j.productLog10[0][k]) < 1e-9, "\(cell) k = \(k): \(direct) against \(j.productLog10[0][k])")
+        }
+    }
+
     @Test func largestSingularValueOfKnownMatrices() throws {
         #expect(Swift.abs(try LinearAlgebra.singularValues([3, 0, 0, 0.5], rows: 2, cols: 2)[0] - 3) < 1e-12)
         // A rotation scaled by 0.7: every singular value is 0.7.
