@@ -61,8 +61,7 @@ extension Builtins {
         let c = try corpusArg(a, 0)
         let hidden = try int(a, "hidden"), layers = try int(a, "layers")
         let embed = try int(a, "embed"), dropout = try num(a, "dropout")
-        let seed = try int(a, "seed")
-        guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
+        let seed = try Builtins.seed(a)
         if dropout > 0 && layers == 1 {
             throw ShellError("dropout \(Value.format(dropout)) has no effect on a one-layer model: it acts between layers, as in PyTorch's nn.LSTM",
                              at: a.keywordLocation("dropout"), hint: "use layers=2 or more, or leave dropout out")
@@ -82,7 +81,7 @@ extension Builtins {
         }
         let config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: embed,
                                  dropout: Float(dropout), initialization: initialization)
-        var rng = RandomSource(seed: UInt64(seed))
+        var rng = RandomSource(seed: seed)
         let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
         if let v = a.keyword("forget_bias"), !v.isNone {
             // The forget-gate block of every layer's input-to-hidden bias (char-rnn's 1 by default);
@@ -131,9 +130,8 @@ extension Builtins {
         }
         s.evalEvery = try int(a, "every", s.evalEvery)
         if a.keyword("seed") != nil {
-            let seed = try int(a, "seed", 0)
-            guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
-            s.seed = UInt64(seed)
+            let seed = try Builtins.seed(a)
+            s.seed = seed
         }
         if let t = previous, m.trainerCorpus === c, t.settings == s { return t }
         let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
@@ -357,9 +355,8 @@ extension Builtins {
             s.temperature = Float(try num(a, "temp"))
             s.topK = try int(a, "topk")
             s.prime = try str(a, "prime")
-            let seed = try int(a, "seed")
-            guard seed >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
-            s.seed = UInt64(seed)
+            let seed = try Builtins.seed(a)
+            s.seed = seed
             let text: String
             switch a.positional[0].0 {
             case .model(let m):

@@ -20,9 +20,9 @@ extension Builtins {
         return d
     }
 
+    /// The one seed parser: keyword `seed` (its default from the builtin's usage line), a whole number ≥ 0.
     static func seed(_ a: CallArgs) throws -> UInt64 {
-        guard let v = a.keyword("seed") else { return 0 }
-        let s = try v.int(at: a.keywordLocation("seed"), "a seed")
+        let s = try int(a, "seed")
         guard s >= 0 else { throw ShellError("seed must be ≥ 0", at: a.keywordLocation("seed")) }
         return UInt64(s)
     }
