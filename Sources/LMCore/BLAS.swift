@@ -36,6 +36,15 @@ public enum BLAS {
 }
 
 extension BLAS {
+    /// C = A·B for row-major m×k and k×n matrices of doubles (inspection's products of Jacobians).
+    public static func dgemm(m: Int, n: Int, k: Int, a: [Double], b: [Double]) -> [Double] {
+        _ = configured
+        var c = [Double](repeating: 0, count: m * n)
+        guard m > 0, n > 0, k > 0, a.count >= m * k, b.count >= k * n else { return c }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        return c
+    }
+
     /// y = alpha·A·x + beta·y for a row-major m×n matrix A (lda its row length): batch-1 products, where
     /// sgemm would repack A on every call.
     public static func sgemv(

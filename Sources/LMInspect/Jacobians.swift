@@ -16,79 +16,89 @@ public struct Jacobians: Sendable {
     public var norms: [[Double]]
     /// "h" for cells whose state is h alone, "(h, c)" for cells with a memory.
     public var stateName: String
-    /// Per layer, log10 of σ_max of the running product from the last step back: entry k is
-    /// ‖J_N·J_{N−1}⋯J_{N−k}‖ (index 0 is the last step's factor alone), what the lecture's product does to a
-    /// gradient travelling k + 1 steps back. One factor's σ_max may exceed 1 while the product still decays:
-    /// σ_max bounds one step, and the directions a factor stretches are not the ones the next factor keeps.
-    public var productLog10: [[Double]]
+    /// Per layer, log10 of σ_max of the product of every one-step Jacobian along the text, ‖J_N·J_{N−1}⋯J_1‖:
+    /// what the lecture's product does to a gradient travelling the whole text back. One factor's σ_max may
+    /// exceed 1 while the product still decays: σ_max bounds one step, and the directions a factor stretches
+    /// are not the ones the next factor keeps.
+    public var productLog10: [Double]
 
     public static func measure(_ model: RecurrentModel, trace: StateTrace) throws -> Jacobians {
-        var norms: [[Double]] = [], products: [[Double]] = []
+        var norms: [[Double]] = [], products: [Double] = []
         for l in 0..<trace.layers.count {
             var row: [Double] = []
-            var factors: [(Int, [Double])] = []
+            var product = RunningProduct()
+            let weights = detachedWeights(model, layer: l)
             for t in 0..<trace.steps {
-                let (dim, j) = try matrix(model, trace: trace, layer: l, step: t)
+                let (dim, j) = try matrix(trace, layer: l, step: t, weights: weights, input: trace.input(model, layer: l, step: t))
                 row.append(j.allSatisfy(\.isFinite) ? try LinearAlgebra.singularValues(j, rows: dim, cols: dim).first ?? 0 : .nan)
-                factors.append((dim, j))
+                product.multiply(byLeft: j, dim: dim)
             }
             norms.append(row)
-            products.append(try runningProduct(factors.reversed()))
+            products.append(try product.log10Norm())
         }
         return Jacobians(norms: norms, stateName: trace.cell.hasCell ? "(h, c)" : "h", productLog10: products)
     }
 
-    /// log10 σ_max of P_k = F_0·F_1⋯F_k for the factors in the order given, renormalised at each step so that
-    /// a product that vanishes (or explodes) over a long text stays in range.
-    static func runningProduct(_ factors: some Sequence<(Int, [Double])>) throws -> [Double] {
-        var p: [Double] = [], scale = 0.0, out: [Double] = []
-        for (dim, f) in factors {
-            guard f.allSatisfy(\.isFinite) else { out.append(.nan); continue }
-            if p.isEmpty {
-                p = f
-            } else {
-                var next = [Double](repeating: 0, count: dim * dim)
-                for r in 0..<dim {
-                    for k in 0..<dim where p[r * dim + k] != 0 {
-                        let a = p[r * dim + k]
-                        for c in 0..<dim { next[r * dim + c] += a * f[k * dim + c] }
-                    }
-                }
-                p = next
-            }
-            let s = try LinearAlgebra.singularValues(p, rows: dim, cols: dim).first ?? 0
-            guard s > 0, s.isFinite else { out.append(s > 0 ? .infinity : -.infinity); break }
-            scale += log10(s)
-            out.append(scale)
-            p = p.map { $0 / s }
+    /// J_t⋯J_1, built step by step as each J_t arrives (left-multiplied, so no factor is kept), renormalised by
+    /// its Frobenius norm after every product so that one that vanishes or explodes over a long text stays in
+    /// range; the scale goes to a log. One SVD at the end gives σ_max.
+    struct RunningProduct {
+        var p: [Double] = [], dim = 0, scale = 0.0
+
+        mutating func multiply(byLeft j: [Double], dim d: Int) {
+            guard scale.isFinite else { return }
+            p = p.isEmpty ? j : BLAS.dgemm(m: d, n: d, k: d, a: j, b: p)
+            dim = d
+            let f = p.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard f > 0, f.isFinite else { scale = f > 0 ? .infinity : -.infinity; return }
+            scale += log10(f)
+            for i in p.indices { p[i] /= f }
         }
-        return out
+
+        func log10Norm() throws -> Double {
+            guard scale.isFinite, dim > 0 else { return scale }
+            return scale + log10(try LinearAlgebra.singularValues(p, rows: dim, cols: dim).first ?? 0)
+        }
     }
 
     /// The Jacobian at `step` of `layer`, row-major [dim·dim] with dim = H, or 2H with a memory (order h, c):
     /// entry (k, m) is ∂(state_n)_k / ∂(state_{n−1})_m.
     public static func matrix(_ model: RecurrentModel, trace: StateTrace, layer l: Int, step t: Int) throws -> (Int, [Double]) {
+        try matrix(trace, layer: l, step: t, weights: detachedWeights(model, layer: l), input: trace.input(model, layer: l, step: t))
+    }
+
+    /// A layer's weights as the step reads them, through detached copies, so that only the state is a leaf
+    /// that requires grad (made once per layer: the step's transposes are then made once, not at every step).
+    static func detachedWeights(_ model: RecurrentModel, layer l: Int) -> CellWeights {
+        let w = model.cellWeights(layer: l)
+        return CellWeights(weightIH: w.weightIH.detached(), weightHH: w.weightHH.detached(), biasIH: w.biasIH.detached(),
+                           biasHH: w.biasHH.detached(), extras: w.extras.mapValues { $0.detached() }, hidden: w.hidden,
+                           oneHotInput: w.oneHotInput)
+    }
+
+    static func matrix(_ trace: StateTrace, layer l: Int, step t: Int, weights: CellWeights, input x: Tensor) throws -> (Int, [Double]) {
         let H = trace.hidden, memory = trace.cell.hasCell, D = memory ? 2 * H : H
         let L = trace.layers[l]
-        func previous(_ a: [Float]) -> [Float] { t == 0 ? [Float](repeating: 0, count: H) : Array(a[((t - 1) * H)..<(t * H)]) }
-        func repeated(_ v: [Float]) throws -> Tensor {
-            try Tensor(shape: [D, H], data: Array((0..<D).map { _ in v }.joined()), requiresGrad: true)
+        func repeated(_ a: [Float]) throws -> Tensor {
+            var data = [Float](repeating: 0, count: D * H)
+            if t > 0 { for k in 0..<D { data.replaceSubrange((k * H)..<((k + 1) * H), with: a[((t - 1) * H)..<(t * H)]) } }
+            return try Tensor(shape: [D, H], data: data, requiresGrad: true)
         }
-        let h = try repeated(previous(L.h)), c = memory ? try repeated(previous(L.c)) : Tensor(0)
-        let w = model.cellWeights(layer: l), x = try trace.input(model, layer: l, step: t)
-        // Only the state is a leaf that requires grad: the weights are read through detached copies.
-        let weights = CellWeights(weightIH: w.weightIH.detached(), weightHH: w.weightHH.detached(), biasIH: w.biasIH.detached(),
-                                  biasHH: w.biasHH.detached(), extras: w.extras.mapValues { $0.detached() }, hidden: H,
-                                  oneHotInput: w.oneHotInput)
+        let h = try repeated(L.h), c = memory ? try repeated(L.c) : Tensor(0)
         let out = try trace.cell.definition.step(x, CellState(h: h, c: c), weights)
-        // Row k of the batch is seeded with the unit vector of output unit k (h's units, then c's).
+        // Row k of the batch is seeded with the unit vector of output unit k (h's units, then c's): one backward
+        // pass from sum(h_n ⊙ E_h) + sum(c_n ⊙ E_c) gives every row.
         func seed(_ offset: Int) throws -> Tensor {
             var e = [Float](repeating: 0, count: D * H)
             for j in 0..<H where offset + j < D { e[(offset + j) * H + j] = 1 }
             return try Tensor(shape: [D, H], data: e)
         }
-        if out.h.requiresGrad { try out.h.backward(seed: try seed(0)) }
-        if memory, let cNew = out.c, cNew.requiresGrad { try cNew.backward(seed: try seed(H)) }
+        if memory, let cNew = out.c {
+            let total = try out.h.mul(seed(0)).sum().add(cNew.mul(seed(H)).sum())
+            if total.requiresGrad { try total.backward() }
+        } else if out.h.requiresGrad {
+            try out.h.backward(seed: try seed(0))
+        }
         var J = [Double](repeating: 0, count: D * D)
         for k in 0..<D {
             for m in 0..<H {

@@ -137,7 +137,7 @@ extension Interpreter {
 extension Members {
     /// `m.plan`: how a training window of the model runs (its trainer's batch, else the default 50) and why.
     static func planValue(_ m: ModelValue) -> Value {
-        let plan = ExecutionPlan(m.model.config, batch: m.trainer?.batcher.batch ?? TrainSettings().batch, train: true)
+        let plan = m.trainingPlan
         return .record([
             ("path", .string(plan.path.rawValue)), ("reason", .string(plan.reason)),
             ("shards", .number(Double(plan.shards))), ("batch", .number(Double(plan.batch))),

@@ -260,11 +260,11 @@ extension Builtins {
                 means.append(.number(mean))
                 interp.write(String(format: "layer %d: σ_max of ∂%@_n/∂%@_{n−1}: geometric mean %.4g, min %.4g, max %.4g\n", l + 1,
                                     j.stateName, j.stateName, mean, row.min() ?? 0, row.max() ?? 0))
-                if let whole = j.productLog10[l].last, whole.isFinite {
-                    let perStep = pow(10, whole / Double(j.productLog10[l].count))
-                    products.append(.number(whole))
-                    interp.write(String(format: "  the running product over all %d steps: ‖∏ J‖ = 10^%.2f, × %.4g per step (one factor's σ_max bounds one step; the product of many decays or grows by its own rate)\n",
-                                        j.productLog10[l].count, whole, perStep))
+                let whole = j.productLog10[l]
+                products.append(.number(whole))
+                if whole.isFinite {
+                    interp.write(String(format: "  the product over all %d steps: ‖∏ J‖ = 10^%.2f, × %.4g per step (one factor's σ_max bounds one step; the product of many decays or grows by its own rate)\n",
+                                        row.count, whole, pow(10, whole / Double(row.count))))
                 }
                 let w = Swift.max(8, interp.configuration.displayWidth - 2)
                 for start in stride(from: 0, to: row.count, by: w) {

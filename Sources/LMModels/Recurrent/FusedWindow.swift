@@ -17,8 +17,6 @@ public final class FusedWindow {
     /// CPU has AVX2 and FMA), rather than on BLAS calls that repack W_hh at every step.
     public var usePanelKernel = PackedMatrix.kernelAvailable
     var packs: [RecurrentPacks] = []
-    /// The plan of the last window run (nil before the first).
-    public private(set) var lastPlan: ExecutionPlan?
 
     public init(threads: Int = FusedWindow.defaultThreads) {
         self.threads = Swift.max(1, threads)
@@ -53,7 +51,6 @@ public final class FusedWindow {
             throw ModelError("window: symbol id \(id) is outside the vocabulary of \(c.vocabSize)")
         }
         let plan = ExecutionPlan(c, batch: batch, train: train, threads: threads, panelKernel: usePanelKernel)
-        lastPlan = plan
         if plan.path == .reference {
             return try model.referenceWindow(ids: ids, targets: targets, batch: batch, state: state,
                                              dropoutMasks: dropoutMasks, train: train)
