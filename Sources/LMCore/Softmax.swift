@@ -73,14 +73,18 @@ extension Tensor {
         }
     }
 
-    /// Mean cross-entropy of logits [N, C] (or [C] for one example) against integer targets [N]:
+    /// Mean cross-entropy of logits [..., C] (or [C] for one example) against integer targets [...] (the
+    /// logits' shape without its last axis, e.g. [batch, seq] for [batch, seq, V]):
     /// −(1/N) Σ log softmax(logits)[n, target_n], as one fused op whose backward is (softmax − onehot)/N.
     public func crossEntropy(targets: Tensor) throws -> Tensor {
-        let logits = rank == 1 ? try reshape([1, shape[0]]) : self
-        guard logits.rank == 2 else {
-            throw TensorError("cross_entropy: logits must be [N, C], got \(shapeString(shape))",
-                              hint: "reshape to [-1, C] first")
+        guard rank >= 1 else { throw TensorError("cross_entropy: logits must have a class axis, got a scalar") }
+        if rank > 2 {
+            guard Array(shape.dropLast()) == targets.shape || (targets.rank == 1 && targets.count == count / shape[rank - 1]) else {
+                throw TensorError("cross_entropy: logits \(shapeString(shape)) need targets of shape \(shapeString(Array(shape.dropLast()))), got \(shapeString(targets.shape))")
+            }
+            return try reshape([-1, shape[rank - 1]]).crossEntropy(targets: targets)
         }
+        let logits = rank == 1 ? try reshape([1, shape[0]]) : self
         let nRows = logits.shape[0], c = logits.shape[1]
         guard targets.count == nRows else {
             throw TensorError("cross_entropy: \(nRows) rows of logits but \(targets.count) targets")

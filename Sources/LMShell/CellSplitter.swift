@@ -1,7 +1,7 @@
 /// Splits a script into cells the way the REPL reads them.
 ///
-/// A cell starts at a line that is not blank and not a comment, and continues while brackets are open or
-/// its last line ends with `\`. Blank lines and comment-only lines between cells are skipped; so are the
+/// A cell starts at a line that is not blank and not a comment, and continues while brackets or braces are
+/// open or its last line ends with `\`; a line starting with `else` joins the `if` cell before it. Blank lines and comment-only lines between cells are skipped; so are the
 /// `#=` (output) and `#@` (metadata) lines of saved sessions, which are comments to the lexer. Brackets,
 /// `#` and `\` inside strings and comments do not count. A line with an unterminated string ends its cell
 /// (the cell is an error anyway, and the next line starts afresh).
@@ -17,7 +17,13 @@ public enum CellSplitter {
             if current.isEmpty {
                 let trimmed = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" })
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                startLine = k + 1
+                if startsElse(trimmed), let last = result.popLast() {
+                    // `}` then `else {` on the next line: still the same if.
+                    current = [Substring(last.text)]
+                    startLine = last.line
+                } else {
+                    startLine = k + 1
+                }
                 scan = Scan()
             }
             current.append(line)
@@ -37,6 +43,12 @@ public enum CellSplitter {
         var scan = Scan()
         for line in splitLines(text) { scan.feed(line) }
         return scan.continues
+    }
+
+    static func startsElse(_ line: Substring) -> Bool {
+        guard line.hasPrefix("else") else { return false }
+        let rest = line.dropFirst(4)
+        return rest.isEmpty || rest.first == " " || rest.first == "{" || rest.first == "\t"
     }
 
     /// Lines split at `\n` and `\r\n` (one Character in Swift, so `split(separator: "\n")` misses it).
@@ -71,8 +83,8 @@ public enum CellSplitter {
                 case "#":
                     return  // a '\' before a comment is not a continuation
                 case "\"": inString = true
-                case "(", "[": depth += 1
-                case ")", "]": depth = max(0, depth - 1)
+                case "(", "[", "{": depth += 1
+                case ")", "]", "}": depth = max(0, depth - 1)
                 default: break
                 }
                 if c != " " && c != "\t" && c != "\r" { lastSignificant = Character(c) }

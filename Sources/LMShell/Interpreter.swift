@@ -58,6 +58,13 @@ public final class Interpreter {
     /// The observer of the running cell, handed to `run(_:observer:)` (nil between cells).
     private(set) var observer: (any CellObserver)?
     var callDepth = 0
+    /// Local variables of the user functions running, innermost last (a function sees its own locals and
+    /// the session's variables, not its caller's locals).
+    var frames: [[String: Value]] = []
+    /// The batcher `batch(…)` used last (see `batcher(for:part:batch:seq:at:)`).
+    var lastBatcher: CachedBatcher?
+    /// The text of the running cell (a `def` keeps it as its source, for saving a model's step).
+    var cellSource = ""
     /// Expression nodes evaluated in the running cell (against `limits.evaluations`).
     var evaluations = 0
     /// The lowest stack address `eval` may reach in the running cell (see `StackGuard`).
@@ -93,33 +100,29 @@ public final class Interpreter {
         cellCount += 1
         evaluations = 0
         callDepth = 0
+        frames = []
+        cellSource = cell
         stackFloor = StackGuard.floor()
         return try configuration.limits.scoped { try execute(statement) }
     }
 
+    /// Runs a cell's statement; the value of a last plain expression is shown and becomes `_`.
     func execute(_ statement: Statement) throws -> CellResult {
-        switch statement {
-        case .assign(let name, let expr, let loc):
-            guard Builtins.table[name] == nil else {
-                throw ShellError("'\(name)' is a builtin and cannot be rebound", at: loc, hint: "pick another name, e.g. '\(name)1'")
+        let parts: [Statement]
+        if case .sequence(let items) = statement { parts = items } else { parts = [statement] }
+        var shown: Value?
+        for part in parts {
+            shown = nil
+            if case .expression(let expr) = part {
+                let v = try eval(expr)
+                if case .none = v { continue }
+                variables["_"] = v
+                shown = v
+            } else {
+                _ = try exec(part)
             }
-            variables[name] = try eval(expr)
-            return CellResult(value: nil, statement: statement)
-        case .define(let name, let params, let body, let loc):
-            guard Builtins.table[name] == nil else {
-                throw ShellError("'\(name)' is a builtin and cannot be redefined", at: loc, hint: "pick another name")
-            }
-            guard Set(params).count == params.count else {
-                throw ShellError("parameters of '\(name)' repeat a name", at: loc)
-            }
-            variables[name] = .function(UserFunction(name: name, parameters: params, body: body))
-            return CellResult(value: nil, statement: statement)
-        case .expression(let expr):
-            let v = try eval(expr)
-            if case .none = v { return CellResult(value: nil, statement: statement) }
-            variables["_"] = v
-            return CellResult(value: v, statement: statement)
         }
+        return CellResult(value: shown, statement: statement)
     }
 
     /// Names a cell can refer to: variables and builtins (for completion and hints).
@@ -149,7 +152,7 @@ public final class Interpreter {
     }
 
     func lookup(_ name: String, at loc: SourceLocation) throws -> Value {
-        if let v = variables[name] { return v }
+        if let v = frames.last?[name] ?? variables[name] { return v }
         if Builtins.table[name] != nil { return .builtin(name) }
         throw ShellError("unknown name '\(name)'", at: loc, hint: Suggest.hint(for: name, among: knownNames))
     }
@@ -161,7 +164,7 @@ public final class Interpreter {
             if let method = Members.method(receiver, name) {
                 return try method(self, try evalArgs(args), mloc)
             }
-            guard Builtins.table[name] != nil || variables[name] != nil else {
+            guard Builtins.table[name] != nil || variables[name] != nil || frames.last?[name] != nil else {
                 throw ShellError("\(receiver.kind) has no member '\(name)'", at: mloc,
                                  hint: Suggest.hint(for: name, among: Members.names(receiver) + Array(Builtins.table.keys)))
             }
@@ -220,21 +223,26 @@ public final class Interpreter {
         }
     }
 
-    /// Runs a user function's body with its parameters bound (they shadow globals while it runs).
+    /// Runs a user function's body in a frame of its own: the parameters and every name it binds are local.
     func invoke(_ fn: UserFunction, _ bound: [String: Value], at loc: SourceLocation) throws -> Value {
         guard callDepth < configuration.maxCallDepth else {
             throw ShellError("calls nested more than \(configuration.maxCallDepth) deep in '\(fn.name)'", at: loc,
                              hint: "a function that calls itself needs a way to stop")
         }
         callDepth += 1
-        let saved = bound.keys.map { ($0, variables[$0]) }
-        for (k, v) in bound { variables[k] = v }
+        frames.append(bound)
         defer {
             callDepth -= 1
-            for (k, v) in saved { variables[k] = v }
+            frames.removeLast()
         }
         do {
-            return try eval(fn.body)
+            switch fn.body {
+            case .expression(let e):
+                return try eval(e)
+            case .block(let body):
+                if case .returned(let v) = try runBlock(body) { return v }
+                return .none
+            }
         } catch var e as ShellError where callDepth == 1 {
             // The body's positions belong to the cell that defined it: point at the call in this cell.
             e.message = "in '\(fn.name)': \(e.message)"

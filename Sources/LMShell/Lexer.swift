@@ -3,15 +3,17 @@
 /// - Whitespace is spaces, tabs and carriage returns; it sets `spaceBefore` on the next token.
 /// - `#` starts a comment that runs to the end of the line (not inside a string).
 /// - A `\` at the end of a line (only spaces may follow it) joins the next line: the newline is whitespace.
-/// - Inside open `(` or `[` newlines are whitespace. Elsewhere a newline ends the statement: it becomes a
-///   `newline` token when more tokens follow (the parser then reports "one statement per cell").
-/// - Names are ASCII: `[A-Za-z_][A-Za-z0-9_]*`; `true false none def` are keywords.
+/// - Inside open `(` or `[` newlines are whitespace. Elsewhere (at the top of the cell, or directly inside a
+///   `{` block) a newline ends the statement: it becomes a `newline` token when more tokens follow (at the
+///   top the parser then reports "one statement per cell"; in a block it separates statements, as `;` does).
+/// - Names are ASCII: `[A-Za-z_][A-Za-z0-9_]*`; the keywords are in `Lexer.keywords`.
 /// - Numbers: digits with an optional fraction and exponent (`12`, `1.5`, `.5`, `2e-3`, `1E6`). A number
 ///   glued to letters, digits or a second fraction (`1e`, `1.2.3`, `2x`) is malformed. `1.` is the number 1
 ///   followed by `.`.
 /// - Strings: double quotes, escapes `\"` `\\` `\n` `\t`, on one line.
 public enum Lexer {
-    public static let keywords: Set<String> = ["true", "false", "none", "def"]
+    public static let keywords: Set<String> = ["true", "false", "none", "def", "for", "in", "while", "if", "else",
+                                              "break", "continue", "return"]
 
     /// The longest cell the lexer reads, in UTF-8 bytes: a longer one (a pasted file, a huge literal) is an
     /// error before it is copied.
@@ -56,8 +58,9 @@ struct LexerState {
     var line = 1
     var column = 1
     var tokens: [Token] = []
-    /// Open brackets; newlines inside are whitespace.
-    var depth = 0
+    /// Open brackets, innermost last: newlines inside `(` and `[` are whitespace, inside `{` they separate.
+    var open: [Unicode.Scalar] = []
+    var newlineIsSpace: Bool { open.last.map { $0 != "{" } ?? false }
     var space = false
     /// A newline that ended the statement, emitted only if another token follows.
     var pendingNewline: SourceLocation?
@@ -87,7 +90,7 @@ struct LexerState {
                 space = true
                 advance()
             case "\n":
-                if depth == 0 && !tokens.isEmpty && pendingNewline == nil { pendingNewline = here }
+                if !newlineIsSpace && !tokens.isEmpty && pendingNewline == nil { pendingNewline = here }
                 space = true
                 advance()
             case "#":
@@ -251,16 +254,16 @@ struct LexerState {
             return
         }
         switch c {
-        case "+", "-", "*", "/", "@", "^", "=", "<", ">", ",", ".", ":":
+        case "+", "-", "*", "/", "@", "^", "=", "<", ">", ",", ".", ":", ";":
             advance()
             emit(.op, String(Character(c)), at: start)
-        case "(", "[":
+        case "(", "[", "{":
             advance()
-            depth += 1
+            open.append(c)
             emit(.op, String(Character(c)), at: start)
-        case ")", "]":
+        case ")", "]", "}":
             advance()
-            depth = max(0, depth - 1)
+            if !open.isEmpty { open.removeLast() }
             emit(.op, String(Character(c)), at: start)
         default:
             throw ShellError("unexpected character \(Lexer.show(c))", at: start, hint: Self.hint(for: c))
@@ -271,8 +274,6 @@ struct LexerState {
         switch c {
         case "'": return "strings use double quotes: \"text\""
         case "!": return "write != for 'not equal'"
-        case ";": return "one statement per cell: split it into two cells"
-        case "{", "}": return "lists use square brackets: [1, 2]"
         case "&", "|": return "there are no logical operators; multiply 0/1 masks instead: (a > 0) * (b > 0)"
         case "%": return "there is no '%' operator"
         case "`": return "strings use double quotes: \"text\""
@@ -283,7 +284,7 @@ struct LexerState {
             if c.value > 0x7F && c.properties.isAlphabetic {
                 return "names use ASCII letters, digits and '_'"
             }
-            return "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] , . :"
+            return "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] { } , . : ;"
         }
     }
 }

@@ -3,9 +3,13 @@ import LMModels
 
 /// Member access: `t.grad`, `t.shape`, `t.T`, `text.train`, `m.rnn.weight_hh_l0`, `r.nats`.
 enum Members {
-    /// Methods that are not builtins (none yet: `x.f(a)` falls back to the builtin `f(x, a)`).
+    /// Methods a value has itself (an optimizer's `step`, `zero_grad`), resolved before `x.f(a)` falls back to
+    /// the builtin or function `f(x, a)`, so neither can take them over.
     static func method(_ v: Value, _ name: String) -> ((Interpreter, CallArgs, SourceLocation) throws -> Value)? {
-        nil
+        switch v {
+        case .optimizer(let o): return o.method(name)
+        default: return nil
+        }
     }
 
     static func names(_ v: Value) -> [String] {
@@ -17,6 +21,7 @@ enum Members {
             return Set(m.model.parameters.names.map { String($0.split(separator: ".").first ?? "") }).sorted()
                 + ["parameters", "steps", "loss_history", "cell", "hidden", "layers", "vocab_size", "plan"]
         case .record(let fields): return fields.map(\.0)
+        case .optimizer: return OptimizerValue.members
         default: return []
         }
     }
@@ -71,6 +76,8 @@ enum Members {
             }
         case .record(let fields):
             return fields.first { $0.0 == name }?.1
+        case .optimizer(let o):
+            return o.get(name)
         default:
             return nil
         }
@@ -119,9 +126,22 @@ extension Interpreter {
             }
             return list[j]
         case .tensor(let t):
+            var first: Value?
+            if items.count == 1, case .single(let e) = items[0] {
+                // W[x] with a tensor (or list) of ids: the rows they pick, as gather(W, x) (an embedding lookup).
+                let v = try eval(e)
+                switch v {
+                case .tensor(let ids) where ids.rank >= 1:
+                    return .tensor(try at(e.location) { try t.gatherRows(ids) })
+                case .list:
+                    return .tensor(try at(e.location) { try t.gatherRows(try Value.literalTensor(v, at: e.location)) })
+                default:
+                    first = v
+                }
+            }
             let idx: [TensorIndex] = try items.map { item in
                 switch item {
-                case .single(let e): return .at(try eval(e).int(at: e.location, "an index"))
+                case .single(let e): return .at(try (first ?? eval(e)).int(at: e.location, "an index"))
                 case .slice(let s, let e, let st):
                     func opt(_ x: Expr?) throws -> Int? { try x.map { try eval($0).int(at: $0.location, "a slice bound") } }
                     return .range(try opt(s), try opt(e), step: try opt(st) ?? 1)

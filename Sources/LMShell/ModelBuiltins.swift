@@ -43,11 +43,13 @@ extension Builtins {
         try a.keyword(k)?.string(at: a.keywordLocation(k), "a string for \(k)") ?? d
     }
 
-    /// Runs model code, turning engine errors into positioned shell errors.
+    /// Runs model code, turning engine errors into positioned shell errors (a shell error from a user's step
+    /// function, which has no position in this cell, gets the call's).
     static func engine<T>(_ loc: SourceLocation, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let e as ShellError {
+        } catch var e as ShellError {
+            if e.location == nil { e.location = loc }
             throw e
         } catch {
             throw ShellError("\(error)", at: loc)
@@ -408,7 +410,9 @@ extension Builtins {
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
-            let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
+            let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
+            let userCells = try interp.userCell(from: file, at: a.location(0)).map { [$0] } ?? []
+            let (model, info) = try engine(a.location(0)) { try ModelCheckpoint.model(from: file, cells: userCells) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))
         },
     ]

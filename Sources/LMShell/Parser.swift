@@ -35,6 +35,9 @@ struct ParserState {
     var commandParen: SourceLocation?
     /// Where the statement's expression (the whole cell, the right of '=', or a body) begins: for hints.
     var bodyStart = 0
+    /// Loops and function bodies around the statement being parsed (for `break`, `continue`, `return`).
+    var loops = 0
+    var functions = 0
 
     init(tokens: [Token]) { self.tokens = tokens }
 
@@ -67,13 +70,50 @@ struct ParserState {
 
     mutating func parseCell() throws -> Statement? {
         if tok.kind == .end { return nil }
-        let statement = try parseStatement()
+        var statements = [try parseStatement()]
+        while tok.isOp(";") {
+            while tok.isOp(";") { advance() }
+            if tok.kind == .end { break }
+            statements.append(try parseStatement())
+        }
         try expectEnd()
-        return statement
+        return statements.count == 1 ? statements[0] : .sequence(statements)
     }
 
     mutating func parseStatement() throws -> Statement {
+        try enter()
+        defer { depth -= 1 }
         if tok.isKeyword("def") { return try parseDef() }
+        if tok.isKeyword("for") { return try parseFor() }
+        if tok.isKeyword("while") {
+            let w = advance()
+            let condition = try parseCondition(after: "while")
+            return .whileLoop(condition, try parseLoopBody(), w.location)
+        }
+        if tok.isKeyword("if") { return try parseIf() }
+        if tok.isKeyword("break") || tok.isKeyword("continue") {
+            let t = advance()
+            guard loops > 0 else {
+                throw ShellError("'\(t.text)' outside a loop", at: t.location, hint: "\(t.text) goes inside for … { } or while … { }")
+            }
+            return t.text == "break" ? .breakLoop(t.location) : .continueLoop(t.location)
+        }
+        if tok.isKeyword("return") {
+            let r = advance()
+            guard functions > 0 else {
+                throw ShellError("'return' outside a function", at: r.location, hint: "return goes inside def f(x) { … }")
+            }
+            if tok.kind == .end || tok.kind == .newline || tok.isOp(";") || tok.isOp("}") { return .returnValue(nil, r.location) }
+            bodyStart = pos
+            return .returnValue(try parseExpr(), r.location)
+        }
+        if tok.kind == .name && peek(1).isOp(","), let names = unpackTargets() {
+            let first = tok
+            pos += names.count * 2  // the names, their commas and the '='
+            bodyStart = pos
+            let value = isCommandStart ? try parseCommand() : try parseExpr()
+            return .unpack(names, value, first.location)
+        }
         if tok.kind == .name && peek(1).isOp("=") {
             let name = advance()
             advance()  // '='
@@ -93,6 +133,89 @@ struct ParserState {
             throw ShellError("cannot assign to this", at: start.location, hint: assignHint(e))
         }
         return .expression(e)
+    }
+
+    /// `a, b, c =` at the cursor: the names, or nil when this is not an unpacking assignment.
+    func unpackTargets() -> [String]? {
+        var names: [String] = []
+        var k = 0
+        while peek(k).kind == .name {
+            names.append(peek(k).text)
+            if peek(k + 1).isOp("=") { return names.count > 1 ? names : nil }
+            guard peek(k + 1).isOp(",") else { return nil }
+            k += 2
+        }
+        return nil
+    }
+
+    mutating func parseFor() throws -> Statement {
+        let f = advance()
+        guard tok.kind == .name else {
+            throw ShellError("expected a loop variable after 'for', found \(tok.quoted)", at: tok.location,
+                             hint: keywordHint(tok) ?? "for i in range(10) { … }")
+        }
+        let name = advance()
+        guard tok.isKeyword("in") else {
+            throw ShellError("expected 'in' after 'for \(name.text)', found \(tok.quoted)", at: tok.location,
+                             hint: "for \(name.text) in range(10) { … }")
+        }
+        advance()
+        let sequence = try parseCondition(after: "for \(name.text) in")
+        return .forLoop(name.text, sequence, try parseLoopBody(), f.location)
+    }
+
+    mutating func parseIf() throws -> Statement {
+        let i = advance()
+        let condition = try parseCondition(after: "if")
+        let then = try parseBlock()
+        // `}` then `else` on the next line of a block still belongs to this if.
+        if tok.kind == .newline && peek(1).isKeyword("else") { advance() }
+        guard tok.isKeyword("else") else { return .ifElse(condition, then, nil, i.location) }
+        advance()
+        if tok.isKeyword("if") {
+            let nested = try parseIf()
+            return .ifElse(condition, then, [nested], i.location)
+        }
+        return .ifElse(condition, then, try parseBlock(), i.location)
+    }
+
+    /// The expression after `if`, `while` or `for … in`, which a `{` must follow.
+    mutating func parseCondition(after what: String) throws -> Expr {
+        if tok.isOp("{") || tok.kind == .end || tok.kind == .newline {
+            throw ShellError("expected an expression after '\(what)', found \(tok.quoted)", at: tok.location,
+                             hint: "\(what) x > 0 { … }")
+        }
+        bodyStart = pos
+        return try parseExpr()
+    }
+
+    mutating func parseLoopBody() throws -> [Statement] {
+        loops += 1
+        defer { loops -= 1 }
+        return try parseBlock()
+    }
+
+    /// `{ statements }`, separated by newlines or `;`.
+    mutating func parseBlock() throws -> [Statement] {
+        guard tok.isOp("{") else {
+            var hint = "a block is written { … }, as in if x > 0 { y = 1 }"
+            if tok.kind == .end || tok.kind == .newline { hint = "open the block with '{' on the same line" }
+            throw ShellError("expected '{', found \(tok.quoted)", at: tok.location, hint: hint)
+        }
+        let open = advance()
+        var body: [Statement] = []
+        while true {
+            while tok.kind == .newline || tok.isOp(";") { advance() }
+            if tok.isOp("}") { break }
+            if tok.kind == .end { throw closeError("}", open: open, hint: nil) }
+            body.append(try parseStatement())
+            if tok.kind == .newline || tok.isOp(";") || tok.isOp("}") { continue }
+            if tok.kind == .end { throw closeError("}", open: open, hint: nil) }
+            throw ShellError("expected a new line, ';' or '}' after a statement, found \(tok.quoted)", at: tok.location,
+                             hint: endHint() ?? "one statement per line in a block, or separate them with ';'")
+        }
+        advance()  // '}'
+        return body
     }
 
     /// NAME followed, after whitespace, by a token that starts an argument.
@@ -158,9 +281,16 @@ struct ParserState {
             }
         }
         advance()  // ')'
+        if tok.isOp("{") {
+            functions += 1
+            let savedLoops = loops
+            loops = 0
+            defer { functions -= 1; loops = savedLoops }
+            return .defineBlock(name.text, params, try parseBlock(), name.location)
+        }
         guard tok.isOp("=") else {
-            throw ShellError("expected '=' after the parameters of '\(name.text)', found \(tok.quoted)",
-                             at: tok.location, hint: "def \(name.text)(\(params.joined(separator: ", "))) = expression")
+            throw ShellError("expected '=' or '{' after the parameters of '\(name.text)', found \(tok.quoted)",
+                             at: tok.location, hint: "def \(name.text)(\(params.joined(separator: ", "))) = expression, or a body in { … }")
         }
         advance()
         bodyStart = pos
@@ -179,7 +309,7 @@ struct ParserState {
         var args: [Argument] = []
         var labels: Set<String> = []
         var sawKeyword = false
-        while tok.kind != .end && tok.kind != .newline {
+        while tok.kind != .end && tok.kind != .newline && !tok.isOp(";") && !tok.isOp("}") {
             guard tok.startsArgument else {
                 throw ShellError("expected an argument of '\(verb.text)', found \(tok.quoted)", at: tok.location,
                                  hint: commandArgumentHint(verb: verb))
@@ -256,11 +386,18 @@ struct ParserState {
             let second = peek(1)
             throw ShellError("one statement per cell", at: second.location, hint: "split it into two cells")
         default:
-            var hint: String?
-            if tok.isOp(")") || tok.isOp("]") {
+            if tok.isOp(")") || tok.isOp("]") || tok.isOp("}") {
+                let opening = tok.text == ")" ? "(" : tok.text == "]" ? "[" : "{"
                 throw ShellError("unmatched '\(tok.text)'", at: tok.location,
-                                 hint: "remove it or add the opening '\(tok.text == ")" ? "(" : "[")'")
+                                 hint: "remove it or add the opening '\(opening)'")
             }
+            throw ShellError("expected end of input, found \(tok.quoted)", at: tok.location, hint: endHint())
+        }
+    }
+
+    /// Why a statement cannot go on at the cursor, for the error that says so.
+    func endHint() -> String? {
+        var hint: String?
             if tok.spaceBefore && tok.startsArgument {
                 if tokens[bodyStart].kind == .name {
                     hint = "only a plain name starts a command; call with parentheses: f(a, b)"
@@ -270,10 +407,13 @@ struct ParserState {
             } else if tok.isOp(":") {
                 hint = "':' makes a slice, only inside an index: x[1:3]"
             } else if tok.isOp(",") {
-                hint = "lmsh has no tuples; for a list write [a, b]"
+                hint = "lmsh has no tuples; for a list write [a, b] (a, b = xs unpacks one)"
+            } else if tok.isOp("{") {
+                hint = "a block follows if, else, for, while or def only"
+            } else if tok.kind == .keyword {
+                hint = "'\(tok.text)' starts a statement of its own"
             }
-            throw ShellError("expected end of input, found \(tok.quoted)", at: tok.location, hint: hint)
-        }
+        return hint
     }
 
     // MARK: Expressions

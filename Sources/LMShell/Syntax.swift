@@ -2,14 +2,21 @@
 ///
 /// # Grammar
 ///
-/// One statement per cell. A cell is one line, or several when brackets are open or a line ends with
-/// a `\`. `#` starts a comment (outside strings). Whitespace matters in one place only: it separates
-/// the arguments of the command form.
+/// One statement per cell (or several separated by `;`). A cell is one line, or several when brackets or
+/// braces are open or a line ends with a `\`. `#` starts a comment (outside strings). Whitespace matters in
+/// one place only: it separates the arguments of the command form. In a `{ … }` block, newlines and `;`
+/// separate statements.
 ///
-///     statement  := 'def' NAME '(' [NAME {',' NAME}] ')' '=' expr        -- user function
-///                 | NAME '=' (command | expr)                           -- binding
+///     cell       := statement {';' statement}
+///     statement  := 'def' NAME '(' [NAME {',' NAME}] ')' ('=' expr | block)   -- user function
+///                 | 'for' NAME 'in' expr block                           -- over a list, range(…), tensor rows
+///                 | 'while' expr block
+///                 | 'if' expr block ['else' (block | if-statement)]        -- only the taken branch runs
+///                 | 'break' | 'continue' | 'return' [expr]
+///                 | NAME {',' NAME} '=' (command | expr)                 -- binding; several unpack a list
 ///                 | command
 ///                 | expr                                                -- printed, becomes `_`
+///     block      := '{' {sep} [statement {sep {sep} statement}] {sep} '}'    sep := newline | ';'
 ///     command    := NAME arg {arg}        -- when NAME is followed, after whitespace, by a token that
 ///                                            starts an argument (NAME, NUMBER, STRING, '[' or '(')
 ///                                            and not by an operator; same call as NAME(arg, …)
@@ -27,8 +34,10 @@
 ///     primary    := NUMBER | STRING | 'true' | 'false' | 'none' | NAME | '(' expr ')'
 ///                 | '[' [expr {',' expr} [',']] ']'                      -- list / tensor literal
 ///
-/// `x.f(a)` is the same call as `f(x, a)` when `x` has no member `f`. Numbers are decimal with an
+/// `x.f(a)` is the same call as `f(x, a)` when `x` has no member or method `f`. Numbers are decimal with an
 /// optional fraction and exponent (`2e-3`); strings use double quotes with `\"`, `\\`, `\n`, `\t`.
+/// Names bound inside a function's body are local to the call; elsewhere (loops and ifs included) they are
+/// the session's.
 public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     /// 1-based line within the cell.
     public var line: Int
@@ -89,10 +98,25 @@ public indirect enum Expr: Sendable, Equatable {
 public enum Statement: Sendable, Equatable {
     /// `name = expr`
     case assign(String, Expr, SourceLocation)
+    /// `a, b = expr`: the list `expr` unpacked into the names.
+    case unpack([String], Expr, SourceLocation)
     /// `def name(params) = body`
     case define(String, [String], Expr, SourceLocation)
+    /// `def name(params) { statements }`
+    case defineBlock(String, [String], [Statement], SourceLocation)
     /// An expression (or command) whose value is shown.
     case expression(Expr)
+    /// `for name in expr { body }`; the location is the `for`.
+    case forLoop(String, Expr, [Statement], SourceLocation)
+    /// `while condition { body }`
+    case whileLoop(Expr, [Statement], SourceLocation)
+    /// `if condition { then } else { otherwise }` (`else if` nests an `.ifElse` as the only statement).
+    case ifElse(Expr, [Statement], [Statement]?, SourceLocation)
+    case breakLoop(SourceLocation)
+    case continueLoop(SourceLocation)
+    case returnValue(Expr?, SourceLocation)
+    /// Statements of one cell separated by `;`.
+    case sequence([Statement])
 }
 
 /// An error in a cell, with its position and a hint. `render(source:)` draws the one-line message,

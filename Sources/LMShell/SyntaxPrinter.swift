@@ -8,6 +8,8 @@
 ///     [1, "a", true, none]   (list 1 "a" true none)
 ///     x = 1                  (= x 1)
 ///     def f(x, h) = x        (def f (x h) x)
+///     for i in r { a; b }    (for i r (block a b))
+///     h, c = s               (= (h c) s)
 ///
 /// Numbers print as integers when they are whole (and not huge), else in Swift's shortest form (`0.002`);
 /// strings print with double quotes and the lexer's escapes.
@@ -63,14 +65,30 @@ extension Statement: CustomDebugStringConvertible {
         switch self {
         case .assign(let name, let value, _):
             return "(= \(name) \(value.sExpression))"
+        case .unpack(let names, let value, _):
+            return "(= (\(names.joined(separator: " "))) \(value.sExpression))"
         case .define(let name, let params, let body, _):
             return "(def \(name) (\(params.joined(separator: " "))) \(body.sExpression))"
+        case .defineBlock(let name, let params, let body, _):
+            return "(def \(name) (\(params.joined(separator: " "))) \(Statement.block(body)))"
         case .expression(let e):
             return e.sExpression
+        case .forLoop(let name, let seq, let body, _):
+            return "(for \(name) \(seq.sExpression) \(Statement.block(body)))"
+        case .whileLoop(let cond, let body, _):
+            return "(while \(cond.sExpression) \(Statement.block(body)))"
+        case .ifElse(let cond, let then, let otherwise, _):
+            return "(if \(cond.sExpression) \(Statement.block(then))" + (otherwise.map { " " + Statement.block($0) } ?? "") + ")"
+        case .breakLoop: return "(break)"
+        case .continueLoop: return "(continue)"
+        case .returnValue(let e, _): return e.map { "(return \($0.sExpression))" } ?? "(return)"
+        case .sequence(let items): return Statement.block(items)
         }
     }
 
     public var debugDescription: String { sExpression }
+
+    static func block(_ body: [Statement]) -> String { SyntaxPrinter.form("block", body.map(\.sExpression)) }
 }
 
 enum SyntaxPrinter {

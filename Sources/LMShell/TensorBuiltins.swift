@@ -170,7 +170,7 @@ extension Builtins {
             let x = try t(a, 0), ax = try optionalAxes(a)?.first ?? -1
             return .tensor(try at(a.location) { try x.logSoftmax(axis: ax) })
         },
-        Builtin(name: "cross_entropy", usage: "cross_entropy(logits, targets)", summary: "mean −log softmax(logits)[target]; logits [N, C], targets [N] of class indices", keywords: [], example: "cross_entropy([[2, 0, 0], [0, 0, 3]], [0, 2])") { _, a in
+        Builtin(name: "cross_entropy", usage: "cross_entropy(logits, targets)", summary: "mean −log softmax(logits)[target]; logits [..., C], targets [...] of class indices (e.g. [batch, seq, V] and [batch, seq])", keywords: [], example: "cross_entropy([[2, 0, 0], [0, 0, 3]], [0, 2])") { _, a in
             try a.expectCount(2...2)
             let x = try t(a, 0), y = try t(a, 1)
             return .tensor(try at(a.location) { try x.crossEntropy(targets: y) })

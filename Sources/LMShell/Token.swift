@@ -6,9 +6,9 @@ public enum TokenKind: String, Sendable, Equatable, CustomStringConvertible {
     case number
     /// `"text"`; the decoded contents are in `Token.string`.
     case string
-    /// Operators and punctuation: `+ - * / @ ^ == != < <= > >= = ( ) [ ] , . :`.
+    /// Operators and punctuation: `+ - * / @ ^ == != < <= > >= = ( ) [ ] { } , . : ;`.
     case op = "operator"
-    /// `true`, `false`, `none`, `def`.
+    /// `true`, `false`, `none`, `def`, `for`, `in`, `while`, `if`, `else`, `break`, `continue`, `return`.
     case keyword
     /// A newline outside brackets that is followed by more tokens: it ends the statement, so the parser
     /// reports what follows as a second statement. Leading and trailing newlines give no token.
@@ -55,7 +55,7 @@ public struct Token: Sendable, Equatable, CustomStringConvertible {
     public var startsArgument: Bool {
         switch kind {
         case .name, .number, .string: return true
-        case .keyword: return text != "def"
+        case .keyword: return text == "true" || text == "false" || text == "none"
         case .op: return text == "(" || text == "["
         case .newline, .end: return false
         }

@@ -34,6 +34,16 @@ extension Builtins {
             try a.expectCount(3...3)
             return try a.positional[0].0.bool(at: a.location(0)) ? a.positional[1].0 : a.positional[2].0
         },
+        Builtin(name: "range", usage: "range(end) or range(start, end, step)", summary: "whole numbers from start (0) up to, not including, end; for i in range(n) { … } counts without making the list", keywords: [], example: "range(5)\nrange(2, 10, 3)") { interp, a in
+            let r = try interp.rangeBounds(a, at: a.location)
+            let n = r.step > 0 ? Swift.max(0, (r.end - r.start + r.step - 1) / r.step) : Swift.max(0, (r.start - r.end - r.step - 1) / -r.step)
+            let most = interp.configuration.limits.elements ?? Shape.elementBudget
+            guard n <= most else {
+                throw ShellError("range(…) would make a list of \(n) numbers, over the limit of \(most)", at: a.location,
+                                 hint: "loop over it instead: for i in range(…) { … } never makes the list")
+            }
+            return .list((0..<n).map { .number(Double(r.start + $0 * r.step)) })
+        },
         Builtin(name: "type", usage: "type(x)", summary: "the kind of a value", keywords: [], example: "type(randn(2))") { _, a in
             try a.expectCount(1...1)
             return .string(a.positional[0].0.kind)

@@ -16,6 +16,8 @@ public enum Value {
     case ngram(NGramValue)
     case function(UserFunction)
     case builtin(String)
+    /// `adam([W, b])` and its kin: an optimizer over the user's tensors.
+    case optimizer(OptimizerValue)
     /// Named fields, e.g. the result of `eval` (nats, bits, perplexity).
     case record([(String, Value)])
 
@@ -34,6 +36,7 @@ public enum Value {
         case .ngram: return "ngram"
         case .function: return "function"
         case .builtin: return "builtin"
+        case .optimizer: return "optimizer"
         case .record: return "record"
         }
     }
@@ -94,11 +97,24 @@ public final class NGramValue {
     }
 }
 
-/// `def name(params) = body`: evaluated when called, with the parameters bound over the globals.
+/// `def name(params) = expr` or `def name(params) { statements }`: run when called, in a frame of its own.
 public struct UserFunction {
+    public enum Body {
+        case expression(Expr)
+        case block([Statement])
+    }
     public var name: String
     public var parameters: [String]
-    public var body: Expr
+    public var body: Body
+    /// The cell that defined it, when the definition was the whole cell (saved with a model's step).
+    public var source: String?
+
+    public init(name: String, parameters: [String], body: Body, source: String? = nil) {
+        self.name = name
+        self.parameters = parameters
+        self.body = body
+        self.source = source
+    }
 }
 
 // MARK: - Showing values
@@ -128,6 +144,7 @@ extension Value {
         case .ngram(let n): return "KN \(n.model.order)-gram over \(n.corpus.path)"
         case .function(let f): return "def \(f.name)(\(f.parameters.joined(separator: ", ")))"
         case .builtin(let name): return "builtin \(name)"
+        case .optimizer(let o): return o.display
         case .record(let fields):
             return fields.map { "\($0.0): \($0.1.inlineDisplay)" }.joined(separator: "\n")
         }

@@ -159,7 +159,8 @@ final class Frontend {
         return ok
     }
 
-    /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings and brackets.
+    /// `-c 'a = 1; a + 1'`: cells separated by ';' outside strings, brackets and braces (a `{ a; b }` block
+    /// is one cell).
     static func splitCommandLine(_ s: String) -> [String] {
         var cells: [String] = [], cur = "", depth = 0, inString = false, escaped = false
         for ch in s {
@@ -170,8 +171,8 @@ final class Frontend {
             }
             switch ch {
             case "\"": inString = true; cur.append(ch)
-            case "(", "[": depth += 1; cur.append(ch)
-            case ")", "]": depth -= 1; cur.append(ch)
+            case "(", "[", "{": depth += 1; cur.append(ch)
+            case ")", "]", "}": depth -= 1; cur.append(ch)
             case ";" where depth <= 0: cells.append(cur); cur = ""
             default: cur.append(ch)
             }

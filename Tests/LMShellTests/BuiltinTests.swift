@@ -138,7 +138,8 @@ final class BuiltinTests {
         "reshape", "transpose", "permute", "concat", "stack", "matmul", "pow", "maximum", "minimum", "clamp", "where",
         "one_hot", "gather", "item", "diag",
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan", "jacobian",
-        "print", "len", "env", "pick", "type",
+        "print", "len", "env", "pick", "type", "range",
+        "gd", "sgd", "adam", "rmsprop", "adagrad", "clip_grad_norm", "batch", "recurrent",
         "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
@@ -188,6 +189,11 @@ final class BuiltinTests {
         case "env": try checkEnv()
         case "pick": try checkPick()
         case "type": try checkType()
+        case "range": try checkRange()
+        case "gd", "sgd", "adam", "rmsprop", "adagrad": try checkOptimizer(name)
+        case "clip_grad_norm": try checkClipGradNorm()
+        case "batch": try checkBatch()
+        case "recurrent": try checkRecurrent()
         case "corpus": try checkCorpus()
         case "rnn", "lstm", "gru", "peephole": try checkModel(name)
         case "ngram": try checkNGram()

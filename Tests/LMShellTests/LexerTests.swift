@@ -214,18 +214,16 @@ private func at(_ line: Int, _ column: Int) -> LMShell.SourceLocation { LMShell.
     // MARK: Unexpected characters
 
     @Test(arguments: [
-        ("$", "unexpected character '$'", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] , . :"),
+        ("$", "unexpected character '$'", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] { } , . : ;"),
         ("!", "unexpected character '!'", "write != for 'not equal'"),
         ("`", "unexpected character '`'", "strings use double quotes: \"text\""),
         ("'", "unexpected character \"'\"", "strings use double quotes: \"text\""),
-        (";", "unexpected character ';'", "one statement per cell: split it into two cells"),
-        ("{", "unexpected character '{'", "lists use square brackets: [1, 2]"),
         ("&", "unexpected character '&'", "there are no logical operators; multiply 0/1 masks instead: (a > 0) * (b > 0)"),
         ("%", "unexpected character '%'", "there is no '%' operator"),
         ("α", "unexpected character 'α'", "names use ASCII letters, digits and '_'"),
         ("\u{2212}", "unexpected character '\u{2212}'", "write '-' for minus"),
-        ("\u{0}", "unexpected character U+0000", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] , . :"),
-        ("\u{1B}", "unexpected character U+001B", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] , . :"),
+        ("\u{0}", "unexpected character U+0000", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] { } , . : ;"),
+        ("\u{1B}", "unexpected character U+001B", "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] { } , . : ;"),
     ])
     func anyOtherCharacterIsAnErrorWithAHint(char: String, message: String, hint: String) throws {
         let e = try #require(lexError("ab " + char + " c"))

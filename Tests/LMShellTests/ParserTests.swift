@@ -355,7 +355,7 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
               hint: "'=' assigns, only as in x = …; '==' compares"),
         .init(":", "expected an expression, found ':'", 1, 1, hint: "':' makes a slice, only inside an index: x[1:3]"),
         .init("1:2", "expected end of input, found ':'", 1, 2, hint: "':' makes a slice, only inside an index: x[1:3]"),
-        .init("a, b", "expected end of input, found ','", 1, 2, hint: "lmsh has no tuples; for a list write [a, b]"),
+        .init("a, b", "expected end of input, found ','", 1, 2, hint: "lmsh has no tuples; for a list write [a, b] (a, b = xs unpacks one)"),
 
         // Comparisons
         .init("a < b < c", "comparisons do not chain: found '<' after a comparison", 1, 7,
@@ -393,8 +393,8 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
         .init("def none() = 1", "expected a function name after 'def', found 'none'", 1, 5,
               hint: "'none' is a keyword and cannot be a name"),
         .init("def f = 1", "expected '(' after 'def f', found '='", 1, 7, hint: "list the parameters in parentheses: def f(x) = …"),
-        .init("def f(x)", "expected '=' after the parameters of 'f', found end of input", 1, 9, hint: "def f(x) = expression"),
-        .init("def f(x, h) x", "expected '=' after the parameters of 'f', found 'x'", 1, 13, hint: "def f(x, h) = expression"),
+        .init("def f(x)", "expected '=' or '{' after the parameters of 'f', found end of input", 1, 9, hint: "def f(x) = expression, or a body in { … }"),
+        .init("def f(x, h) x", "expected '=' or '{' after the parameters of 'f', found 'x'", 1, 13, hint: "def f(x, h) = expression, or a body in { … }"),
         .init("def f(x, x) = x", "duplicate parameter 'x'", 1, 10, hint: "give each parameter its own name"),
         .init("def f(1) = 1", "expected a parameter name, found '1'", 1, 7, hint: "parameters are plain names: def f(x, h) = …"),
         .init("def f(x,) = 1", "expected a parameter name, found ')'", 1, 9, hint: "parameters are plain names: def f(x, h) = …"),
@@ -455,7 +455,7 @@ struct SyntaxErrorCase: CustomTestStringConvertible, Sendable {
 
         // Lexical errors come through the parser
         .init("x = $y", "unexpected character '$'", 1, 5,
-              hint: "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] , . :"),
+              hint: "the operators are + - * / @ ^ == != < <= > >= and = ( ) [ ] { } , . : ;"),
         .init("print \"abc", "unterminated string", 1, 7,
               hint: "close it with '\"' on the same line; write \\n for a newline inside a string"),
         .init("x = 1.2.3", "malformed number '1.2.3'", 1, 5, hint: "a number has at most one '.'"),

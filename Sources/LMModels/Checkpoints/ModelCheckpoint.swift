@@ -31,8 +31,8 @@ public enum ModelCheckpoint {
             "lmsh.embed": String(c.embed), "lmsh.dropout": String(c.dropout), "lmsh.init": c.initialization.rawValue,
             "lmsh.gate_order": c.cell.gateNames.joined(separator: ","),
             "lmsh.vocabulary": vocabJSON, "lmsh.step": String(info.step), "lmsh.split": info.splitSummary,
-            "lmsh.loss_history": history,
-        ]
+            "lmsh.loss_history": history, "lmsh.decoder": c.decoder.rawValue,
+        ].merging(c.cell.definition.checkpointMetadata) { _, cell in cell }
     }
 
     /// The safetensors content for a model (and, optionally, extra tensors and metadata).
@@ -93,10 +93,11 @@ public enum ModelCheckpoint {
         guard vocabulary.count == list.count else {
             throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol")
         }
-        let config = ModelConfig(
+        var config = ModelConfig(
             cell: cell, vocabSize: try int("lmsh.vocab_size"), hidden: try int("lmsh.hidden"), layers: try int("lmsh.layers"),
             embed: try int("lmsh.embed"), dropout: Float(m["lmsh.dropout"] ?? "0") ?? 0,
             initialization: ModelConfig.Initialization(rawValue: m["lmsh.init"] ?? "") ?? .pytorch)
+        config.decoder = ModelConfig.DecoderLayout(rawValue: m["lmsh.decoder"] ?? "") ?? .pytorch
         do { try config.validate() } catch { throw CheckpointError(.invalidMetadata, "\(error)") }
         guard vocabulary.count == config.vocabSize else {
             throw CheckpointError(.invalidMetadata, "the vocabulary has \(vocabulary.count) symbols, lmsh.vocab_size says \(config.vocabSize)")

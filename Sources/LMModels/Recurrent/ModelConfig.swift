@@ -9,6 +9,17 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// Dropout probability on the output of every layer but the last (as PyTorch's nn.LSTM).
     public var dropout: Float
     public var initialization: Initialization
+    /// How the decoder's weight is laid out: PyTorch's `decoder.weight` [V, H] (logits = h·Wᵀ + b), or [H, V]
+    /// as a user writes it (logits = h @ W + b).
+    public var decoder: DecoderLayout = .pytorch
+
+    public enum DecoderLayout: String, Sendable, Codable {
+        case pytorch
+        case inputMajor = "h@W"
+    }
+
+    /// The width of the memory c of each layer (H for the built-in LSTMs).
+    public var memoryWidth: Int { cell.definition.memoryWidth ?? hidden }
 
     public enum Initialization: String, Sendable, Codable {
         /// char-rnn's: uniform ±0.08 for everything, forget-gate biases 1.
@@ -28,6 +39,20 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.embed = embed
         self.dropout = dropout
         self.initialization = initialization ?? (cell.hasCell ? .charRNN : .pytorch)
+    }
+
+    private enum CodingKeys: String, CodingKey { case cell, vocabSize, hidden, layers, embed, dropout, initialization, decoder }
+
+    public init(from d: any Decoder) throws {
+        let c = try d.container(keyedBy: CodingKeys.self)
+        cell = try c.decode(CellKind.self, forKey: .cell)
+        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        layers = try c.decode(Int.self, forKey: .layers)
+        embed = try c.decode(Int.self, forKey: .embed)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        initialization = try c.decode(Initialization.self, forKey: .initialization)
+        decoder = try c.decodeIfPresent(DecoderLayout.self, forKey: .decoder) ?? .pytorch
     }
 
     /// Input size of layer `l`.

@@ -29,6 +29,9 @@ public final class RecurrentModel {
                 ? try uniform([v, config.embed], bound) : try Tensor.randn([v, config.embed], rng: &rng, requiresGrad: true)
             entries.append(("encoder.weight", e))
         }
+        guard config.cell.definition.usesLayerWeights && config.decoder == .pytorch else {
+            throw ModelError("model: a \(config.cell.title) cell brings its own weights; build it from them")
+        }
         for l in 0..<config.layers {
             let inSize = config.inputSize(layer: l)
             entries.append(("rnn.weight_ih_l\(l)", try uniform([g, inSize], bound)))
@@ -42,7 +45,7 @@ public final class RecurrentModel {
             entries.append(("rnn.bias_ih_l\(l)", bih))
             entries.append(("rnn.bias_hh_l\(l)", bhh))
             for name in config.cell.definition.extraParameters {
-                entries.append(("rnn.\(name)_l\(l)", try uniform([h], bound)))
+                entries.append(("rnn.\(name)_l\(l)", try uniform(config.cell.definition.extraShape(name, hidden: h, input: inSize), bound)))
             }
         }
         let decBound: Float = config.initialization == .charRNN ? 0.08 : 1 / Float(h).squareRoot()
@@ -70,20 +73,26 @@ public final class RecurrentModel {
         let g = c.cell.gates * c.hidden
         var out: [(String, [Int])] = []
         if c.embed > 0 { out.append(("encoder.weight", [c.vocabSize, c.embed])) }
+        let def = c.cell.definition
         for l in 0..<c.layers {
-            out.append(("rnn.weight_ih_l\(l)", [g, c.inputSize(layer: l)]))
-            out.append(("rnn.weight_hh_l\(l)", [g, c.hidden]))
-            out.append(("rnn.bias_ih_l\(l)", [g]))
-            out.append(("rnn.bias_hh_l\(l)", [g]))
-            for name in c.cell.definition.extraParameters { out.append(("rnn.\(name)_l\(l)", [c.hidden])) }
+            if def.usesLayerWeights {
+                out.append(("rnn.weight_ih_l\(l)", [g, c.inputSize(layer: l)]))
+                out.append(("rnn.weight_hh_l\(l)", [g, c.hidden]))
+                out.append(("rnn.bias_ih_l\(l)", [g]))
+                out.append(("rnn.bias_hh_l\(l)", [g]))
+            }
+            for name in def.extraParameters {
+                out.append(("rnn.\(name)_l\(l)", def.extraShape(name, hidden: c.hidden, input: c.inputSize(layer: l))))
+            }
         }
-        out.append(("decoder.weight", [c.vocabSize, c.hidden]))
+        out.append(("decoder.weight", c.decoder == .pytorch ? [c.vocabSize, c.hidden] : [c.hidden, c.vocabSize]))
         out.append(("decoder.bias", [c.vocabSize]))
         return out
     }
 
     func param(_ name: String) -> Tensor {
-        // Names come from `expectedShapes`, which both initialisers guarantee.
+        // Names come from `expectedShapes`, which both initialisers guarantee (a cell without layer weights
+        // gets empty ones, which its step never reads).
         parameters[name] ?? Tensor(0)
     }
 
@@ -113,7 +122,7 @@ public struct RecurrentState {
     public init(config: ModelConfig, batch: Int) {
         let zero = [Float](repeating: 0, count: batch * config.hidden)
         h = Array(repeating: zero, count: config.layers)
-        c = config.cell.hasCell ? Array(repeating: zero, count: config.layers) : []
+        c = config.cell.hasCell ? Array(repeating: [Float](repeating: 0, count: batch * config.memoryWidth), count: config.layers) : []
         self.batch = batch
     }
 }

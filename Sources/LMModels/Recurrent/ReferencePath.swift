@@ -39,7 +39,7 @@ extension RecurrentModel {
         for l in 0..<config.layers {
             let w = cellWeights(layer: l)
             var s = CellState(h: try Tensor(shape: [batch, h], data: state.h[l]),
-                              c: def.hasCell ? try Tensor(shape: [batch, h], data: state.c[l]) : Tensor(0))
+                              c: def.hasCell ? try Tensor(shape: [batch, config.memoryWidth], data: state.c[l]) : Tensor(0))
             var outputs: [Tensor] = []
             for t in 0..<steps {
                 let out = try def.step(inputs[t], s, w)
@@ -86,7 +86,7 @@ extension RecurrentModel {
 
     /// The decoder: top-layer outputs [N, H] to next-symbol logits [N, V].
     public func decode(_ top: Tensor) throws -> Tensor {
-        try top.matmul(decoderWeight.T).add(decoderBias)
+        try top.matmul(config.decoder == .pytorch ? decoderWeight.T : decoderWeight).add(decoderBias)
     }
 }
 

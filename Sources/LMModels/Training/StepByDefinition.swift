@@ -10,7 +10,7 @@ extension StepRunner {
             var x = try model.encoder.map { try $0.gatherRows(Tensor([Float(id)])) } ?? Tensor([Float(id)])
             for l in 0..<c.layers {
                 let s = CellState(h: try Tensor(shape: [1, h], data: state.h[l]),
-                                  c: c.cell.hasCell ? try Tensor(shape: [1, h], data: state.c[l]) : Tensor(0))
+                                  c: c.cell.hasCell ? try Tensor(shape: [1, c.memoryWidth], data: state.c[l]) : Tensor(0))
                 let out = try c.cell.definition.step(x, s, definitionWeights[l])
                 state.h[l] = out.h.data
                 if c.cell.hasCell, let cell = out.c { state.c[l] = cell.data }

@@ -33,7 +33,7 @@ extension Trainer {
             throw ModelError("resume: the saved parameters do not match this model")
         }
         guard s.hidden.count == state.h.count, s.hidden.allSatisfy({ $0.count == state.batch * model.config.hidden }),
-              s.cells.count == state.c.count, s.cells.allSatisfy({ $0.count == state.batch * model.config.hidden })
+              s.cells.count == state.c.count, s.cells.allSatisfy({ $0.count == state.batch * model.config.memoryWidth })
         else {
             throw ModelError("resume: the saved recurrent state does not match batch \(state.batch) and this model")
         }

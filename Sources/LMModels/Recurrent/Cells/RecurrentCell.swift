@@ -21,8 +21,19 @@ public protocol RecurrentCell: Sendable {
     var gates: [Gate] { get }
     /// Whether the state carries a memory c besides h (LSTMs).
     var hasCell: Bool { get }
-    /// Per-layer vectors of size H besides PyTorch's four tensors, named `rnn.NAME_l{k}` (peepholes).
+    /// Per-layer parameters besides PyTorch's four tensors, named `rnn.NAME_l{k}` (peepholes; every weight of
+    /// a cell a user writes); their shapes come from `extraShape`.
     var extraParameters: [String] { get }
+    /// The shape of extra parameter `name` for a layer of `hidden` units reading `input` features ([hidden] by default).
+    func extraShape(_ name: String, hidden: Int, input: Int) -> [Int]
+    /// Whether the layer has PyTorch's `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` (false for a cell whose
+    /// weights are all its own extra parameters).
+    var usesLayerWeights: Bool { get }
+    /// The width of the memory c carried beside h, when it is not H (a user's state of several tensors is
+    /// carried as h and, in c, the others side by side).
+    var memoryWidth: Int? { get }
+    /// String metadata a checkpoint stores to make the cell again (a user cell's step source), under `lmsh.*`.
+    var checkpointMetadata: [String: String] { get }
     /// The gate whose input bias char-rnn's initialisation sets to 1 (the forget gate), if any.
     var forgetGate: Int? { get }
     /// A fused forward/backward kernel for the same equations, if the cell has one.
@@ -35,6 +46,10 @@ public protocol RecurrentCell: Sendable {
 
 extension RecurrentCell {
     public var extraParameters: [String] { [] }
+    public func extraShape(_ name: String, hidden: Int, input: Int) -> [Int] { [hidden] }
+    public var usesLayerWeights: Bool { true }
+    public var memoryWidth: Int? { nil }
+    public var checkpointMetadata: [String: String] { [:] }
     public var forgetGate: Int? { nil }
     public var kernel: FusedKernel? { nil }
 }
