@@ -41,7 +41,7 @@ public struct Saturation: Sendable {
     }
 
     public var description: String {
-        guard !gates.isEmpty else { return "(a tanh RNN has no gates)" }
+        guard !gates.isEmpty else { return "(this cell has no gates: a tanh RNN, or a cell whose step names none)" }
         var lines = ["layer  gate  left-saturated (<0.1)  right-saturated (>0.9)"]
         for g in gates {
             lines.append(String(format: "%5d  %-4@  %21.1f%%  %22.1f%%", g.layer + 1, g.name, 100 * g.meanLeft, 100 * g.meanRight))
