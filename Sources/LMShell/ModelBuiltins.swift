@@ -221,7 +221,12 @@ extension Builtins {
             return .ngram(NGramValue(model: model, corpus: c))
         },
         Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none",
-                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay", keywords: trainKeywords + ["checkpoint_every"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one)", keywords: trainKeywords + ["checkpoint_every", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+            if case .function(let fn)? = a.positional.first?.0 { return try trainLossFunction(fn, interp, a) }
+            if a.keyword("params") != nil {
+                throw ShellError("params= goes with a loss function: train loss_fn params=[W, b]", at: a.keywordLocation("params"),
+                                 hint: "a model trains its own parameters: train m text")
+            }
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps")

@@ -61,9 +61,11 @@ extension Interpreter {
         return .normal
     }
 
-    /// Binds a name: in the running function's frame, else in the session.
-    func bind(_ name: String, _ value: Value, at loc: SourceLocation) throws {
-        guard Builtins.table[name] == nil else {
+    /// Binds a name: in the running function's frame (where a local may shadow a builtin while the call
+    /// runs), else in the session (where builtins keep their names; a loop variable shadows one only while
+    /// its loop runs).
+    func bind(_ name: String, _ value: Value, at loc: SourceLocation, loopVariable: Bool = false) throws {
+        guard Builtins.table[name] == nil || !frames.isEmpty || loopVariable else {
             throw ShellError("'\(name)' is a builtin and cannot be rebound", at: loc, hint: "pick another name, e.g. '\(name)1'")
         }
         if frames.isEmpty {
@@ -114,10 +116,14 @@ extension Interpreter {
     /// rows (numbers for a vector) or a string's characters.
     func runFor(_ name: String, _ sequence: Expr, _ body: [Statement], at loc: SourceLocation) throws -> Flow {
         var iteration = 0
+        defer {
+            // `for step in …` may use a builtin's name; after the loop the name is the builtin's again.
+            if Builtins.table[name] != nil && frames.isEmpty { variables[name] = nil }
+        }
         func run(_ item: Value) throws -> Bool {
             iteration += 1
             try checkIteration(iteration, at: loc)
-            try bind(name, item, at: loc)
+            try bind(name, item, at: loc, loopVariable: true)
             switch try runBlock(body) {
             case .breakLoop: return false
             case .returned(let v): throw ReturnFromLoop(value: v)

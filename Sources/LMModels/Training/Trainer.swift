@@ -45,6 +45,22 @@ public struct TrainProgress: Sendable {
     public var lr: Float
     public var charsPerSecond: Double
     public var etaSeconds: Double
+
+    public init(step: Int, done: Int, totalSteps: Int, epoch: Double, trainLoss: Float, valLoss: Double?, gradNorm: Float,
+                gradRatio: Float, clipped: Bool, lr: Float, charsPerSecond: Double, etaSeconds: Double) {
+        self.step = step
+        self.done = done
+        self.totalSteps = totalSteps
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.gradNorm = gradNorm
+        self.gradRatio = gradRatio
+        self.clipped = clipped
+        self.lr = lr
+        self.charsPerSecond = charsPerSecond
+        self.etaSeconds = etaSeconds
+    }
 }
 
 /// Trains a model on a corpus with the fused path: batches like char-rnn, truncated BPTT with the
