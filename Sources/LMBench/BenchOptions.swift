@@ -34,10 +34,12 @@ public struct BenchOptions: Sendable, Equatable {
         usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
                           [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
+               lmsh bench --typed [--rounds N] [--steps N] [--data FILE]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
           ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
           --sample N times generating N characters with batch 1, --sgemm measures cblas_sgemm
-          (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`.
+          (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`;
+          --typed trains a 2×128 LSTM typed in lmsh (recurrent + def) beside the built-in one, interleaved.
         """
 
     /// Parses `args` (everything after `bench`); an unknown flag or a bad value is an error naming it.

@@ -11,9 +11,14 @@ import RealModule
 /// shape, reading it through broadcast strides (0 along broadcast axes), so the gradient of a
 /// broadcast bias is summed over the broadcast axes without a separate reduction.
 extension Tensor {
+    /// Ops whose backward is written out inline (the hot ones of a recurrent step: bias adds, gate products),
+    /// instead of calling the `da`/`db` closures once per element.
+    enum InlineBackward { case add, sub, mul }
+
     func binary(
         _ other: Tensor, _ op: String,
         _ f: (Float, Float) -> Float,
+        inline: InlineBackward? = nil,
         da: @escaping (_ a: Float, _ b: Float, _ y: Float) -> Float,
         db: @escaping (_ a: Float, _ b: Float, _ y: Float) -> Float
     ) throws -> Tensor {
@@ -51,11 +56,37 @@ extension Tensor {
                             ga.withUnsafeMutableBufferPointer { pga in
                                 gb.withUnsafeMutableBufferPointer { pgb in
                                     if same {
-                                        if needA { for i in 0..<n { pga[i] = pg[i] * da(pa[i], pb[i], py[i]) } }
-                                        if needB { for i in 0..<n { pgb[i] = pg[i] * db(pa[i], pb[i], py[i]) } }
+                                        switch inline {
+                                        case .add?, .sub?:
+                                            if needA { for i in 0..<n { pga[i] = pg[i] } }
+                                            if needB {
+                                                if inline == .add { for i in 0..<n { pgb[i] = pg[i] } } else { for i in 0..<n { pgb[i] = -pg[i] } }
+                                            }
+                                        case .mul?:
+                                            if needA { for i in 0..<n { pga[i] = pg[i] * pb[i] } }
+                                            if needB { for i in 0..<n { pgb[i] = pg[i] * pa[i] } }
+                                        case nil:
+                                            if needA { for i in 0..<n { pga[i] = pg[i] * da(pa[i], pb[i], py[i]) } }
+                                            if needB { for i in 0..<n { pgb[i] = pg[i] * db(pa[i], pb[i], py[i]) } }
+                                        }
                                         return
                                     }
                                     let ia = sa.last ?? 0, ib = sb.last ?? 0
+                                    if let inline {
+                                        let sign: Float = inline == .sub ? -1 : 1
+                                        forEachRow(shape: outShape, strides: [so, sa, sb]) { off, len in
+                                            let o = off[0], a0 = off[1], b0 = off[2]
+                                            switch inline {
+                                            case .add, .sub:
+                                                if needA { for j in 0..<len { pga[a0 + j * ia] += pg[o + j] } }
+                                                if needB { for j in 0..<len { pgb[b0 + j * ib] += sign * pg[o + j] } }
+                                            case .mul:
+                                                if needA { for j in 0..<len { pga[a0 + j * ia] += pg[o + j] * pb[b0 + j * ib] } }
+                                                if needB { for j in 0..<len { pgb[b0 + j * ib] += pg[o + j] * pa[a0 + j * ia] } }
+                                            }
+                                        }
+                                        return
+                                    }
                                     forEachRow(shape: outShape, strides: [so, sa, sb]) { off, len in
                                         for j in 0..<len {
                                             let o = off[0] + j, ka = off[1] + j * ia, kb = off[2] + j * ib
@@ -74,13 +105,13 @@ extension Tensor {
     }
 
     public func add(_ b: Tensor) throws -> Tensor {
-        try binary(b, "add", { $0 + $1 }, da: { _, _, _ in 1 }, db: { _, _, _ in 1 })
+        try binary(b, "add", { $0 + $1 }, inline: .add, da: { _, _, _ in 1 }, db: { _, _, _ in 1 })
     }
     public func sub(_ b: Tensor) throws -> Tensor {
-        try binary(b, "sub", { $0 - $1 }, da: { _, _, _ in 1 }, db: { _, _, _ in -1 })
+        try binary(b, "sub", { $0 - $1 }, inline: .sub, da: { _, _, _ in 1 }, db: { _, _, _ in -1 })
     }
     public func mul(_ b: Tensor) throws -> Tensor {
-        try binary(b, "mul", { $0 * $1 }, da: { _, b, _ in b }, db: { a, _, _ in a })
+        try binary(b, "mul", { $0 * $1 }, inline: .mul, da: { _, b, _ in b }, db: { a, _, _ in a })
     }
     /// Division; x/0 gives ±inf or NaN as IEEE says.
     public func div(_ b: Tensor) throws -> Tensor {

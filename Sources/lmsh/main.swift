@@ -93,6 +93,14 @@ struct Replay: ParsableCommand {
 
 // `lmsh bench …` has its own flags (the reference script's), so it is dispatched before ArgumentParser.
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "bench" {
-    exit(BenchCommand.main(Array(CommandLine.arguments.dropFirst(2))))
+    let args = Array(CommandLine.arguments.dropFirst(2))
+    // The typed-LSTM case runs lmsh code, so it lives here, beside the language; --standard ends with it.
+    if args.contains("--typed") { exit(TypedLSTMBench.main(args)) }
+    let status = BenchCommand.main(args)
+    if status == 0 && args.contains("--standard") {
+        print("(typed) lmsh bench --typed")
+        exit(TypedLSTMBench.main(args.filter { $0 == "--standard" }))
+    }
+    exit(status)
 }
 LMSH.main()

@@ -89,7 +89,7 @@ struct ErrorTests {
         #expect(throws: TensorError.self) { try logits.crossEntropy(targets: Tensor([.infinity, 0])) }
         #expect(throws: TensorError.self) { try logits.crossEntropy(targets: Tensor([1e30, 0])) }  // no Int(Float) trap
         let rank = #expect(throws: TensorError.self) { try Tensor.zeros([2, 3, 4]).crossEntropy(targets: Tensor([0, 1])) }
-        #expect(rank?.message == "cross_entropy: logits must be [N, C], got [2,3,4]")
+        #expect(rank?.message == "cross_entropy: logits [2,3,4] need targets of shape [2,3], got [2]")
         #expect(throws: TensorError.self) { try Tensor(1).crossEntropy(targets: Tensor([0])) }
         #expect(throws: TensorError.self) { try Tensor.zeros([0, 3]).crossEntropy(targets: Tensor([Float]())) }
         #expect(throws: TensorError.self) { try Tensor.zeros([2, 0]).crossEntropy(targets: Tensor([0, 0])) }
