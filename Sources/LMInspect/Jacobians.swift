@@ -8,7 +8,7 @@ import LMModels
 /// which is what keeps it alive.
 ///
 /// Derived from the cell's definition by reverse-mode autodiff over one `step`, so it works for any cell: the
-/// previous state is repeated as a batch of D rows (D = H, or 2H with a memory) and row k is seeded with
+/// previous state is repeated as a batch of D rows (D = H, or H + M with a memory of width M) and row k is seeded with
 /// the k-th unit vector of the output, so one backward pass gives every row of the D × D Jacobian.
 /// `JacobianTests` checks it against finite differences and against the closed form of the tanh RNN.
 public struct Jacobians: Sendable {
@@ -61,7 +61,7 @@ public struct Jacobians: Sendable {
         }
     }
 
-    /// The Jacobian at `step` of `layer`, row-major [dim·dim] with dim = H, or 2H with a memory (order h, c):
+    /// The Jacobian at `step` of `layer`, row-major [dim·dim] with dim = H, or H + M with a memory (order h, c):
     /// entry (k, m) is ∂(state_n)_k / ∂(state_{n−1})_m.
     public static func matrix(_ model: RecurrentModel, trace: StateTrace, layer l: Int, step t: Int) throws -> (Int, [Double]) {
         try matrix(trace, layer: l, step: t, weights: detachedWeights(model, layer: l), input: trace.input(model, layer: l, step: t))
@@ -77,34 +77,32 @@ public struct Jacobians: Sendable {
     }
 
     static func matrix(_ trace: StateTrace, layer l: Int, step t: Int, weights: CellWeights, input x: Tensor) throws -> (Int, [Double]) {
-        let H = trace.hidden, memory = trace.cell.hasCell, D = memory ? 2 * H : H
+        let H = trace.hidden, M = trace.memoryWidth, memory = trace.cell.hasCell, D = memory ? H + M : H
         let L = trace.layers[l]
-        func repeated(_ a: [Float]) throws -> Tensor {
-            var data = [Float](repeating: 0, count: D * H)
-            if t > 0 { for k in 0..<D { data.replaceSubrange((k * H)..<((k + 1) * H), with: a[((t - 1) * H)..<(t * H)]) } }
-            return try Tensor(shape: [D, H], data: data, requiresGrad: true)
+        func repeated(_ a: [Float], width w: Int) throws -> Tensor {
+            var data = [Float](repeating: 0, count: D * w)
+            if t > 0 { for k in 0..<D { data.replaceSubrange((k * w)..<((k + 1) * w), with: a[((t - 1) * w)..<(t * w)]) } }
+            return try Tensor(shape: [D, w], data: data, requiresGrad: true)
         }
-        let h = try repeated(L.h), c = memory ? try repeated(L.c) : Tensor(0)
+        let h = try repeated(L.h, width: H), c = memory ? try repeated(L.c, width: M) : Tensor(0)
         let out = try trace.cell.definition.step(x, CellState(h: h, c: c), weights)
         // Row k of the batch is seeded with the unit vector of output unit k (h's units, then c's): one backward
         // pass from sum(h_n ⊙ E_h) + sum(c_n ⊙ E_c) gives every row.
-        func seed(_ offset: Int) throws -> Tensor {
-            var e = [Float](repeating: 0, count: D * H)
-            for j in 0..<H where offset + j < D { e[(offset + j) * H + j] = 1 }
-            return try Tensor(shape: [D, H], data: e)
+        func seed(_ offset: Int, width w: Int) throws -> Tensor {
+            var e = [Float](repeating: 0, count: D * w)
+            for j in 0..<w where offset + j < D { e[(offset + j) * w + j] = 1 }
+            return try Tensor(shape: [D, w], data: e)
         }
         if memory, let cNew = out.c {
-            let total = try out.h.mul(seed(0)).sum().add(cNew.mul(seed(H)).sum())
+            let total = try out.h.mul(seed(0, width: H)).sum().add(cNew.mul(seed(H, width: M)).sum())
             if total.requiresGrad { try total.backward() }
         } else if out.h.requiresGrad {
-            try out.h.backward(seed: try seed(0))
+            try out.h.backward(seed: try seed(0, width: H))
         }
         var J = [Double](repeating: 0, count: D * D)
         for k in 0..<D {
-            for m in 0..<H {
-                J[k * D + m] = Double(h.grad?.data[k * H + m] ?? 0)
-                if memory { J[k * D + H + m] = Double(c.grad?.data[k * H + m] ?? 0) }
-            }
+            for m in 0..<H { J[k * D + m] = Double(h.grad?.data[k * H + m] ?? 0) }
+            if memory { for m in 0..<M { J[k * D + H + m] = Double(c.grad?.data[k * M + m] ?? 0) } }
         }
         return (D, J)
     }

@@ -14,7 +14,7 @@ public struct StateTrace: Sendable {
     public struct Layer: Sendable {
         /// [T·H] row-major: step t, unit j at `t * H + j`. The state after reading character t.
         public var h: [Float]
-        /// Cell states (cells with a memory only; empty otherwise).
+        /// Cell states (cells with a memory only; empty otherwise), [T·M] with M = `memoryWidth`.
         public var c: [Float]
         /// Gate activations by name (the cell's gate names), each [T·H].
         public var gates: [String: [Float]]
@@ -22,6 +22,8 @@ public struct StateTrace: Sendable {
 
     public let cell: CellKind
     public let hidden: Int
+    /// The width M of the memory c (H for the built-in LSTMs; a typed cell's other state items side by side).
+    public let memoryWidth: Int
     public let ids: [Int]
     public var layers: [Layer]
     /// Next-symbol logits after each step, [T·V] (from the top layer through the decoder).
@@ -42,14 +44,15 @@ public struct StateTrace: Sendable {
         guard ids.allSatisfy({ $0 >= 0 && $0 < cfg.vocabSize }) else {
             throw ModelError("states: a symbol id is outside the vocabulary of \(cfg.vocabSize)")
         }
-        let H = cfg.hidden, T = ids.count, names = cfg.cell.gateNames
+        let H = cfg.hidden, M = cfg.memoryWidth, T = ids.count, names = cfg.cell.gateNames
         let zero = [Float](repeating: 0, count: T * H)
-        var layers = [Layer](repeating: Layer(h: zero, c: cfg.cell.hasCell ? zero : [], gates: [:]), count: cfg.layers)
+        let memory = cfg.cell.hasCell ? [Float](repeating: 0, count: T * M) : []
+        var layers = [Layer](repeating: Layer(h: zero, c: memory, gates: [:]), count: cfg.layers)
         let logits: [Float] = try Tensor.withoutGrad {
             let (top, _) = try model.unroll(ids: ids, batch: 1, state: RecurrentState(config: cfg, batch: 1)) { l, t, out in
                 let range = (t * H)..<((t + 1) * H)
                 layers[l].h.replaceSubrange(range, with: out.h.data)
-                if cfg.cell.hasCell, let c = out.c { layers[l].c.replaceSubrange(range, with: c.data) }
+                if cfg.cell.hasCell, let c = out.c { layers[l].c.replaceSubrange((t * M)..<((t + 1) * M), with: c.data) }
                 // Gates as the step names them (a cell without gates, such as the tanh RNN, returns none).
                 if out.gates.count == names.count {
                     for (k, g) in out.gates.enumerated() { layers[l].gates[names[k], default: zero].replaceSubrange(range, with: g.data) }
@@ -57,7 +60,7 @@ public struct StateTrace: Sendable {
             }
             return try model.decode(Tensor.concat(top, axis: 0)).data
         }
-        return StateTrace(cell: cfg.cell, hidden: H, ids: ids, layers: layers, logits: logits, vocabSize: cfg.vocabSize)
+        return StateTrace(cell: cfg.cell, hidden: H, memoryWidth: M, ids: ids, layers: layers, logits: logits, vocabSize: cfg.vocabSize)
     }
 
     /// One kind of state of one layer (0-based) as [T·H]: "h", "c", "tanh_c", or a gate's name.
@@ -68,12 +71,23 @@ public struct StateTrace: Sendable {
         let L = layers[layer]
         switch kind {
         case "h": return L.h
-        case "c" where cell.hasCell: return L.c
-        case "tanh_c" where cell.hasCell: return L.c.map { Foundation.tanh($0) }
+        case "c" where cell.hasCell: return memoryUnits(L.c)
+        case "tanh_c" where cell.hasCell: return memoryUnits(L.c).map { Foundation.tanh($0) }
         default:
             if let g = L.gates[kind] { return g }
             throw ModelError("states: a \(cell.name) layer has no state \"\(kind)\"; it has \(kinds.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
+    }
+
+    /// The first H units of each step's memory, [T·H]: c itself for the LSTMs; a typed cell's second state item.
+    func memoryUnits(_ c: [Float]) -> [Float] {
+        let H = hidden, M = memoryWidth
+        guard M != H else { return c }
+        var out = [Float](repeating: 0, count: steps * H)
+        for t in 0..<steps {
+            for j in 0..<Swift.min(H, M) { out[t * H + j] = c[t * M + j] }
+        }
+        return out
     }
 
     /// What a cell "shows" (as Karpathy et al. 2015 colour it): tanh(c) for LSTMs, h otherwise; in [−1, 1].
