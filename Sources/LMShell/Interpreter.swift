@@ -61,6 +61,9 @@ public final class Interpreter {
     /// Local variables of the user functions running, innermost last (a function sees its own locals and
     /// the session's variables, not its caller's locals).
     var frames: [[String: Value]] = []
+    /// While a typed model's step runs: its weights and the functions it calls, by name (read before the
+    /// session's variables, so the model runs the same in a session that never had those names).
+    var stepEnvironment: [String: Value]?
     /// The batcher `batch(…)` used last (see `batcher(for:part:batch:seq:at:)`).
     var lastBatcher: CachedBatcher?
     /// The text of the running cell (a `def` keeps it as its source, for saving a model's step).
@@ -152,7 +155,7 @@ public final class Interpreter {
     }
 
     func lookup(_ name: String, at loc: SourceLocation) throws -> Value {
-        if let v = frames.last?[name] ?? variables[name] { return v }
+        if let v = frames.last?[name] ?? stepEnvironment?[name] ?? variables[name] { return v }
         if Builtins.table[name] != nil { return .builtin(name) }
         throw ShellError("unknown name '\(name)'", at: loc, hint: Suggest.hint(for: name, among: knownNames))
     }
@@ -164,7 +167,7 @@ public final class Interpreter {
             if let method = Members.method(receiver, name) {
                 return try method(self, try evalArgs(args), mloc)
             }
-            guard Builtins.table[name] != nil || variables[name] != nil || frames.last?[name] != nil else {
+            guard Builtins.table[name] != nil || variables[name] != nil || frames.last?[name] != nil || stepEnvironment?[name] != nil else {
                 throw ShellError("\(receiver.kind) has no member '\(name)'", at: mloc,
                                  hint: Suggest.hint(for: name, among: Members.names(receiver) + Array(Builtins.table.keys)))
             }

@@ -220,7 +220,7 @@ extension Builtins {
             let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
             return .ngram(NGramValue(model: model, corpus: c))
         },
-        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none",
+        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none params=none",
                 summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one)", keywords: trainKeywords + ["checkpoint_every", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             if case .function(let fn)? = a.positional.first?.0 { return try trainLossFunction(fn, interp, a) }
             if a.keyword("params") != nil {
@@ -396,6 +396,10 @@ extension Builtins {
             let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
             let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
             try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
+            if let typed = m.model.cell.definition as? UserCell, let name = typed.unsavable.first {
+                throw ShellError("cannot save: the function \(name) was not defined in a cell of its own, so its source is unknown", at: a.location(0),
+                                 hint: "define it again alone in a cell (def \(name)(…) { … }), then make the model with recurrent(…) again")
+            }
             try engine(a.location) {
                 try Files.makeFolder(for: url, at: a.location(1))
                 if training, let t = m.trainer {

@@ -1,3 +1,4 @@
+import Foundation
 import LMCore
 import LMModels
 
@@ -10,6 +11,8 @@ import LMModels
 /// what the step reads. The state's other items are carried side by side in the model's memory c.
 struct UserCell: RecurrentCell, @unchecked Sendable {
     let function: UserFunction
+    /// The user functions the step calls (found by name, transitively), saved and restored with it.
+    let helpers: [UserFunction]
     let parameterNames: [String]
     let parameterShapes: [String: [Int]]
     /// The widths of the state's items (h first).
@@ -29,8 +32,13 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
     var memoryWidth: Int? { stateSizes.count > 1 ? stateSizes.dropFirst().reduce(0, +) : nil }
     var checkpointMetadata: [String: String] {
         ["lmsh.step_source": function.source ?? "", "lmsh.step_params": parameterNames.joined(separator: ","),
-         "lmsh.state_sizes": stateSizes.map(String.init).joined(separator: ",")]
+         "lmsh.state_sizes": stateSizes.map(String.init).joined(separator: ","),
+         "lmsh.step_helpers": JSONWriter.array(helpers.map { $0.source ?? "" })]
     }
+
+    /// The functions whose source is unknown (defined inside a block or beside other statements): a
+    /// checkpoint could not make them again.
+    var unsavable: [String] { ([function] + helpers).filter { $0.source == nil }.map(\.name) }
 
     func step(_ x: Tensor, _ s: CellState, _ w: CellWeights) throws -> CellOutput {
         guard let interp = runner.interpreter else { throw ModelError("the session that defined \(function.name) is gone") }
@@ -41,11 +49,11 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
             state.append(.tensor(try s.c.slice([.all, .range(offset, offset + width)])))
             offset += width
         }
-        var bound: [String: Value] = [:]
-        for name in parameterNames { bound[name] = .tensor(try w[name]) }
-        bound[function.parameters[0]] = .tensor(input)
-        bound[function.parameters[1]] = .list(state)
-        let result = try interp.runStep(function, bound)
+        var environment: [String: Value] = [:]
+        for f in helpers { environment[f.name] = .function(f) }
+        for name in parameterNames { environment[name] = .tensor(try w[name]) }
+        let bound: [String: Value] = [function.parameters[0]: .tensor(input), function.parameters[1]: .list(state)]
+        let result = try interp.runStep(function, bound, environment: environment)
         guard case .list(let items) = result, items.count == stateSizes.count else {
             throw ShellError("\(function.name) must return the new state, a list of \(stateSizes.count) tensor\(stateSizes.count == 1 ? "" : "s") (h first), got \(result.kind == "list" ? "a list of \(result.listCount)" : "a \(result.kind)")",
                              hint: "end the step with return [h, …] in the order of state=[…]")
@@ -80,13 +88,15 @@ extension Value {
 extension Interpreter {
     /// Runs a user cell's step. Its evaluations do not count against the running cell's limit (a long
     /// `train` runs the step millions of times); each call has the whole budget of its own.
-    func runStep(_ fn: UserFunction, _ bound: [String: Value]) throws -> Value {
-        let saved = evaluations, savedFloor = stackFloor
+    func runStep(_ fn: UserFunction, _ bound: [String: Value], environment: [String: Value]? = nil) throws -> Value {
+        let saved = evaluations, savedFloor = stackFloor, savedEnvironment = stepEnvironment
         evaluations = 0
         if stackFloor == 0 { stackFloor = StackGuard.floor() }
+        if let environment { stepEnvironment = environment }
         defer {
             evaluations = saved
             stackFloor = savedFloor
+            stepEnvironment = savedEnvironment
         }
         do {
             return try invoke(fn, bound, at: SourceLocation(line: 1, column: 1))
@@ -145,7 +155,7 @@ extension Interpreter {
             throw ShellError("params= lists a tensor that no name holds; the step reads its weights by name", at: a.keywordLocation("params"),
                              hint: "bind each first: Wxf = param(randn(V, H, std=0.1))")
         }
-        let cell = UserCell(function: fn, parameterNames: params.names,
+        let cell = UserCell(function: fn, helpers: helperFunctions(of: fn), parameterNames: params.names,
                             parameterShapes: Dictionary(uniqueKeysWithValues: params.entries.map { ($0.name, $0.tensor.shape) }),
                             stateSizes: sizes, vocabSize: V, runner: StepRunnerBox(self))
         var config = ModelConfig(cell: CellKind(cell), vocabSize: V, hidden: H, layers: 1, embed: 0, dropout: 0, initialization: .pytorch)
@@ -163,16 +173,7 @@ extension Interpreter {
     /// one definition.
     func userCell(from f: SafeTensorsFile, at loc: SourceLocation) throws -> CellKind? {
         guard let source = f.metadata["lmsh.step_source"] else { return nil }
-        let statement: Statement?
-        do { statement = try Parser.parse(source) } catch let e as ShellError {
-            throw ShellError("the checkpoint's step source does not parse: \(e.message)", at: loc)
-        }
-        let fn: UserFunction
-        switch statement {
-        case .define(let name, let params, let body, _)?: fn = UserFunction(name: name, parameters: params, body: .expression(body), source: source)
-        case .defineBlock(let name, let params, let body, _)?: fn = UserFunction(name: name, parameters: params, body: .block(body), source: source)
-        default: throw ShellError("the checkpoint's step source is not one def", at: loc)
-        }
+        let fn = try definition(parsing: source, at: loc)
         guard fn.parameters.count == 2 else { throw ShellError("the checkpoint's step \(fn.name) does not take (x, state)", at: loc) }
         let names = (f.metadata["lmsh.step_params"] ?? "").split(separator: ",").map(String.init)
         let sizes = (f.metadata["lmsh.state_sizes"] ?? "").split(separator: ",").compactMap { Int($0) }
@@ -184,8 +185,41 @@ extension Interpreter {
             guard let e = f["rnn.\(name)_l0"] else { throw ShellError("the checkpoint has no tensor rnn.\(name)_l0 for the step's \(name)", at: loc) }
             shapes[name] = e.shape
         }
-        return CellKind(UserCell(function: fn, parameterNames: names, parameterShapes: shapes, stateSizes: sizes, vocabSize: vocab,
+        var helpers: [UserFunction] = []
+        if let json = f.metadata["lmsh.step_helpers"], let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String] {
+            helpers = try list.map { try definition(parsing: $0, at: loc) }
+        }
+        return CellKind(UserCell(function: fn, helpers: helpers, parameterNames: names, parameterShapes: shapes, stateSizes: sizes, vocabSize: vocab,
                                  runner: StepRunnerBox(self)))
+    }
+}
+
+extension Interpreter {
+    /// One `def` from a checkpoint, parsed (never run): anything else is refused.
+    func definition(parsing source: String, at loc: SourceLocation) throws -> UserFunction {
+        let statement: Statement?
+        do { statement = try Parser.parse(source) } catch let e as ShellError {
+            throw ShellError("the checkpoint's step source does not parse: \(e.message)", at: loc)
+        }
+        switch statement {
+        case .define(let name, let params, let body, _)?: return UserFunction(name: name, parameters: params, body: .expression(body), source: source)
+        case .defineBlock(let name, let params, let body, _)?: return UserFunction(name: name, parameters: params, body: .block(body), source: source)
+        default: throw ShellError("the checkpoint's step source is not one def", at: loc)
+        }
+    }
+
+    /// The session's functions that `fn` calls, directly or through each other (not `fn` itself).
+    func helperFunctions(of fn: UserFunction) -> [UserFunction] {
+        var found: [String: UserFunction] = [:], queue = [fn]
+        while let f = queue.popLast() {
+            for name in FreeNames.of(f.body).sorted() where name != fn.name && found[name] == nil {
+                if case .function(let g)? = variables[name] {
+                    found[name] = g
+                    queue.append(g)
+                }
+            }
+        }
+        return found.keys.sorted().compactMap { found[$0] }
     }
 }
 

@@ -114,6 +114,36 @@ final class UserModelTests {
         #expect(try number(j, "m2.steps") == 6)
     }
 
+    @Test func aStepsHelperFunctionsTravelWithItsCheckpoint() throws {
+        let (i, _) = shell()
+        try i.run("text = corpus(\"input.txt\")")
+        try i.run("V = text.vocab_size")
+        try i.run("Wx = param(randn(V, 6, std=0.3, seed=1))")
+        try i.run("Wh = param(randn(6, 6, std=0.3, seed=2))")
+        try i.run("Wy = param(randn(6, V, std=0.3, seed=3))")
+        try i.run("by = param(zeros(V))")
+        // The helper reads the weights by their session names; the step calls it.
+        try i.run("def pre(x, h) = x @ Wx + h @ Wh")
+        try i.run("def squash(z) { return tanh(z) }")
+        try i.run("def step2(x, state) { return [squash(pre(x, state[0]))] }")
+        try i.run("m = recurrent(text, step=step2, state=[zeros(6)], params=[Wx, Wh], out=[Wy, by])")
+        try i.run("save m \"helpers.safetensors\"")
+        let before = try number(i, "eval(m, text.val).nats")
+        let (j, _) = shell()
+        try j.run("text = corpus(\"input.txt\")")
+        try j.run("m2 = load(\"helpers.safetensors\")")
+        #expect(abs(try number(j, "eval(m2, text.val).nats") - before) < 1e-6)
+        // A helper defined beside other statements has no source of its own: saving says so.
+        try i.run("x0 = 1; def pre(x, h) = x @ Wx + h @ Wh + 0")
+        try i.run("m3 = recurrent(text, step=step2, state=[zeros(6)], params=[Wx, Wh], out=[Wy, by])")
+        do {
+            try i.run("save m3 \"m3.safetensors\"")
+            Issue.record("saved a model whose helper has no source")
+        } catch let e as ShellError {
+            #expect(e.message == "cannot save: the function pre was not defined in a cell of its own, so its source is unknown")
+        }
+    }
+
     @Test func aCheckpointsStepSourceIsParsedNeverRun() throws {
         let (i, _) = shell()
         for c in Self.coupledCells { try i.run(c) }
