@@ -64,6 +64,9 @@ public final class Interpreter {
     /// While a typed model's step runs: its weights and the functions it calls, by name (read before the
     /// session's variables, so the model runs the same in a session that never had those names).
     var stepEnvironment: [String: Value]?
+    /// The numbers it read when it was made or saved, for a session that does not have them (a session that
+    /// has them reads its own, as Python reads a module's globals).
+    var stepConstants: [String: Value]?
     /// The batcher `batch(…)` used last (see `batcher(for:part:batch:seq:at:)`).
     var lastBatcher: CachedBatcher?
     /// The text of the running cell (a `def` keeps it as its source, for saving a model's step).
@@ -155,7 +158,7 @@ public final class Interpreter {
     }
 
     func lookup(_ name: String, at loc: SourceLocation) throws -> Value {
-        if let v = frames.last?[name] ?? stepEnvironment?[name] ?? variables[name] { return v }
+        if let v = frames.last?[name] ?? stepEnvironment?[name] ?? variables[name] ?? stepConstants?[name] { return v }
         if Builtins.table[name] != nil { return .builtin(name) }
         throw ShellError("unknown name '\(name)'", at: loc, hint: Suggest.hint(for: name, among: knownNames))
     }

@@ -13,6 +13,18 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
     let function: UserFunction
     /// The user functions the step calls (found by name, transitively), saved and restored with it.
     let helpers: [UserFunction]
+    /// The session's numbers the step and its helpers read (H, a scale), as they were when the model was made
+    /// or loaded: used where the running session has no such name.
+    let constants: [String: Double]
+
+    /// The constants as a checkpoint saves them: the session's current values where it has them.
+    var currentConstants: [String: Double] {
+        var out = constants
+        for name in constants.keys {
+            if case .number(let x)? = runner.interpreter?.variables[name] { out[name] = x }
+        }
+        return out
+    }
     let parameterNames: [String]
     let parameterShapes: [String: [Int]]
     /// The widths of the state's items (h first).
@@ -33,7 +45,8 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
     var checkpointMetadata: [String: String] {
         ["lmsh.step_source": function.source ?? "", "lmsh.step_params": parameterNames.joined(separator: ","),
          "lmsh.state_sizes": stateSizes.map(String.init).joined(separator: ","),
-         "lmsh.step_helpers": JSONWriter.array(helpers.map { $0.source ?? "" })]
+         "lmsh.step_helpers": JSONWriter.array(helpers.map { $0.source ?? "" }),
+         "lmsh.step_constants": { let c = currentConstants; return "{" + c.keys.sorted().map { "\(JSONWriter.quoted($0)):\(JSONWriter.number(c[$0] ?? 0))" }.joined(separator: ",") + "}" }()]
     }
 
     /// The functions whose source is unknown (defined inside a block or beside other statements): a
@@ -53,7 +66,7 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
         for f in helpers { environment[f.name] = .function(f) }
         for name in parameterNames { environment[name] = .tensor(try w[name]) }
         let bound: [String: Value] = [function.parameters[0]: .tensor(input), function.parameters[1]: .list(state)]
-        let result = try interp.runStep(function, bound, environment: environment)
+        let result = try interp.runStep(function, bound, environment: environment, constants: constants.mapValues(Value.number))
         guard case .list(let items) = result, items.count == stateSizes.count else {
             throw ShellError("\(function.name) must return the new state, a list of \(stateSizes.count) tensor\(stateSizes.count == 1 ? "" : "s") (h first), got \(result.kind == "list" ? "a list of \(result.listCount)" : "a \(result.kind)")",
                              hint: "end the step with return [h, …] in the order of state=[…]")
@@ -88,15 +101,18 @@ extension Value {
 extension Interpreter {
     /// Runs a user cell's step. Its evaluations do not count against the running cell's limit (a long
     /// `train` runs the step millions of times); each call has the whole budget of its own.
-    func runStep(_ fn: UserFunction, _ bound: [String: Value], environment: [String: Value]? = nil) throws -> Value {
-        let saved = evaluations, savedFloor = stackFloor, savedEnvironment = stepEnvironment
+    func runStep(_ fn: UserFunction, _ bound: [String: Value], environment: [String: Value]? = nil,
+                 constants: [String: Value]? = nil) throws -> Value {
+        let saved = evaluations, savedFloor = stackFloor, savedEnvironment = stepEnvironment, savedConstants = stepConstants
         evaluations = 0
         if stackFloor == 0 { stackFloor = StackGuard.floor() }
         if let environment { stepEnvironment = environment }
+        if let constants { stepConstants = constants }
         defer {
             evaluations = saved
             stackFloor = savedFloor
             stepEnvironment = savedEnvironment
+            stepConstants = savedConstants
         }
         do {
             return try invoke(fn, bound, at: SourceLocation(line: 1, column: 1))
@@ -155,7 +171,8 @@ extension Interpreter {
             throw ShellError("params= lists a tensor that no name holds; the step reads its weights by name", at: a.keywordLocation("params"),
                              hint: "bind each first: Wxf = param(randn(V, H, std=0.1))")
         }
-        let cell = UserCell(function: fn, helpers: helperFunctions(of: fn), parameterNames: params.names,
+        let (helpers, constants) = closure(of: fn)
+        let cell = UserCell(function: fn, helpers: helpers, constants: constants, parameterNames: params.names,
                             parameterShapes: Dictionary(uniqueKeysWithValues: params.entries.map { ($0.name, $0.tensor.shape) }),
                             stateSizes: sizes, vocabSize: V, runner: StepRunnerBox(self))
         var config = ModelConfig(cell: CellKind(cell), vocabSize: V, hidden: H, layers: 1, embed: 0, dropout: 0, initialization: .pytorch)
@@ -189,7 +206,11 @@ extension Interpreter {
         if let json = f.metadata["lmsh.step_helpers"], let list = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String] {
             helpers = try list.map { try definition(parsing: $0, at: loc) }
         }
-        return CellKind(UserCell(function: fn, helpers: helpers, parameterNames: names, parameterShapes: shapes, stateSizes: sizes, vocabSize: vocab,
+        var constants: [String: Double] = [:]
+        if let json = f.metadata["lmsh.step_constants"], let dict = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Double] {
+            constants = dict
+        }
+        return CellKind(UserCell(function: fn, helpers: helpers, constants: constants, parameterNames: names, parameterShapes: shapes, stateSizes: sizes, vocabSize: vocab,
                                  runner: StepRunnerBox(self)))
     }
 }
@@ -208,18 +229,24 @@ extension Interpreter {
         }
     }
 
-    /// The session's functions that `fn` calls, directly or through each other (not `fn` itself).
-    func helperFunctions(of fn: UserFunction) -> [UserFunction] {
-        var found: [String: UserFunction] = [:], queue = [fn]
+    /// The session's functions that `fn` calls, directly or through each other (not `fn` itself), and the
+    /// session's numbers they read.
+    func closure(of fn: UserFunction) -> (helpers: [UserFunction], constants: [String: Double]) {
+        var found: [String: UserFunction] = [:], constants: [String: Double] = [:], queue = [fn]
         while let f = queue.popLast() {
             for name in FreeNames.of(f.body).sorted() where name != fn.name && found[name] == nil {
-                if case .function(let g)? = variables[name] {
+                switch variables[name] {
+                case .function(let g)?:
                     found[name] = g
                     queue.append(g)
+                case .number(let x)?:
+                    constants[name] = x
+                default:
+                    break
                 }
             }
         }
-        return found.keys.sorted().compactMap { found[$0] }
+        return (found.keys.sorted().compactMap { found[$0] }, constants)
     }
 }
 

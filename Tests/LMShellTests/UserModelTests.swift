@@ -124,7 +124,8 @@ final class UserModelTests {
         try i.run("by = param(zeros(V))")
         // The helper reads the weights by their session names; the step calls it.
         try i.run("def pre(x, h) = x @ Wx + h @ Wh")
-        try i.run("def squash(z) { return tanh(z) }")
+        try i.run("scale = 0.5")
+        try i.run("def squash(z) { return tanh(z * scale) }")
         try i.run("def step2(x, state) { return [squash(pre(x, state[0]))] }")
         try i.run("m = recurrent(text, step=step2, state=[zeros(6)], params=[Wx, Wh], out=[Wy, by])")
         try i.run("save m \"helpers.safetensors\"")
