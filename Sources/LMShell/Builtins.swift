@@ -78,13 +78,61 @@ enum Builtins {
     }
 }
 
+/// `:help for`, `:help def`, …: the statements of the language, as the grammar in `Syntax.swift` has them.
+enum LanguageHelp {
+    static let topics: [String: String] = [
+        "for": """
+            for NAME in SEQUENCE { … }
+              runs the block once per item: range(n) (counted, never made into a list), a list, a tensor's rows, a string's characters
+              example:
+                for i in range(100) {
+                  x, y = batch(text, i)
+                  loss = cross_entropy(W[x], y)
+                  loss.backward()
+                  opt.step()
+                  opt.zero_grad()
+                }
+            """,
+        "while": """
+            while CONDITION { … }
+              runs the block while the condition holds (a bool, a number, or a one-element tensor that is not 0)
+              example:
+                while x > 1 { x = x / 2 }
+            """,
+        "if": """
+            if CONDITION { … } else if CONDITION { … } else { … }
+              runs only the branch taken (so a recursive def ends)
+              example:
+                if loss < best { best = loss } else { print("worse") }
+            """,
+        "def": """
+            def NAME(PARAMS) = EXPRESSION    or    def NAME(PARAMS) { … return VALUE }
+              a function; names bound in its body are local to the call
+              example:
+                def coupled_step(x, state) {
+                  h, c = state
+                  f = sigmoid(x @ Wxf + h @ Whf + bf)
+                  ...
+                  return [h2, c2]
+                }
+            """,
+        "return": "return VALUE\n  leaves the function with VALUE (none without one); only in a def's { … } body",
+        "break": "break\n  leaves the innermost for or while loop",
+        "continue": "continue\n  goes on with the next iteration of the innermost for or while loop",
+    ]
+
+    static func text(_ topic: String) -> String? {
+        topics[topic] ?? (["else", "in"].contains(topic) ? topics[topic == "in" ? "for" : "if"] : nil)
+    }
+}
+
 extension Interpreter {
-    /// Help for a topic (a builtin name) or the list of builtins.
+    /// Help for a topic (a builtin name or a statement keyword) or the list of builtins.
     public func help(_ topic: String?) -> String {
         if let topic, !topic.isEmpty {
-            return Builtins.help(topic) ?? "no help for '\(topic)'" + (Suggest.hint(for: topic, among: Array(Builtins.table.keys)).map { " (\($0))" } ?? "")
+            return Builtins.help(topic) ?? LanguageHelp.text(topic) ?? "no help for '\(topic)'" + (Suggest.hint(for: topic, among: Array(Builtins.table.keys)).map { " (\($0))" } ?? "")
         }
-        return "builtins:\n" + Builtins.overview
+        return "builtins:\n" + Builtins.overview + "\nstatements (:help for, while, if, def, return, break, continue):\n  for i in range(n) { … }   while c { … }   if c { … } else { … }   def f(x) { … return y }   a, b = [x, y]   s1; s2"
     }
 
     /// Keyword names of a builtin (for completion).

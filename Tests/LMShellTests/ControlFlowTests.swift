@@ -222,6 +222,15 @@ struct ControlFlowTests {
         #expect(error(i, "train loss_fn steps=3")?.message == "train needs params=[…] to train a loss function: the tensors to update")
     }
 
+    @Test func helpCoversTheStatements() {
+        let i = shell()
+        #expect(i.help("for").hasPrefix("for NAME in SEQUENCE { … }"))
+        #expect(i.help("def").contains("return [h2, c2]"))
+        #expect(i.help("else") == i.help("if"))
+        #expect(i.help(nil).contains("statements (:help for, while, if, def, return, break, continue)"))
+        #expect(i.help("recurrent").hasPrefix("recurrent(text, step=f"))
+    }
+
     @Test func crossEntropyMeansOverBatchAndTime() throws {
         let i = shell()
         try i.run("L = randn(2, 3, 5, seed=4)")

@@ -128,7 +128,8 @@ struct ExampleTests {
     static var verbsTable: String {
         let groups: [(String, [Builtin])] = [
             ("tensors", Builtins.tensorBuiltins), ("autodiff", Builtins.autodiffBuiltins),
-            ("models", Builtins.modelBuiltins), ("inspection", Builtins.inspectBuiltins + Builtins.stateBuiltins),
+            ("training by hand", Builtins.optimizerBuiltins + Builtins.batchBuiltins),
+            ("models", Builtins.modelBuiltins + Builtins.recurrentBuiltins), ("inspection", Builtins.inspectBuiltins + Builtins.stateBuiltins),
             ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins),
         ]
         func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
