@@ -1,3 +1,4 @@
+import Foundation
 /// Define-by-run reverse-mode automatic differentiation.
 ///
 /// Every op that has an input requiring grad records a `Node`: its inputs and a closure that maps the
@@ -38,6 +39,7 @@ extension Tensor {
         if GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
             out.requiresGrad = true
             out.node = Node(op: op, inputs: inputs, backward: backward)
+            TapeMeter.current?.recordNode()
         }
         return out
     }
@@ -65,7 +67,13 @@ extension Tensor {
             throw TensorError("backward: this tensor does not depend on anything that requires grad",
                               hint: "make the inputs with requiresGrad (in the shell: param(x) or randn(..., grad=true))")
         }
-        _ = propagate(seedData, accumulate: true)
+        if let meter = TapeMeter.current {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = propagate(seedData, accumulate: true)
+            meter.recordBackward(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        } else {
+            _ = propagate(seedData, accumulate: true)
+        }
     }
 
     /// The vector-Jacobian product seedᵀ·∂self/∂x for one tensor `x` the graph reaches (zeros when it does not),

@@ -1,3 +1,5 @@
+import Foundation
+import LMCore
 import LMModels
 
 extension Interpreter {
@@ -7,6 +9,38 @@ extension Interpreter {
         return variables.keys.sorted().compactMap { name in
             guard names.contains(name), case .model(let m) = variables[name] else { return nil }
             return "\(name): " + m.trainingPlan.description
+        }
+    }
+}
+
+extension Interpreter {
+    /// For `:time`: runs `body` (which runs the cell) and returns what to print: the wall time, the autodiff
+    /// tape's work when the cell recorded one (nodes, per training step of the models it names, and the share
+    /// of the time spent in backward), and the plans of the models it names.
+    public func timeReport(of cell: String, running body: () -> Void) -> [String] {
+        let meter = TapeMeter()
+        let named = modelsMentioned(in: cell)
+        let stepsBefore = named.map(\.steps).reduce(0, +)
+        let start = Date()
+        TapeMeter.$current.withValue(meter) { body() }
+        let seconds = Date().timeIntervalSince(start)
+        var lines = [String(format: "time: %.3f s", seconds)]
+        if meter.nodes > 0 {
+            let steps = modelsMentioned(in: cell).map(\.steps).reduce(0, +) - stepsBefore
+            var line = "autodiff tape: \(meter.nodes) nodes"
+            if steps > 0 { line += String(format: " (%.0f per training step, %.1f µs of the step per node)", Double(meter.nodes) / Double(steps), seconds / Double(meter.nodes) * 1e6) }
+            line += String(format: "; %d backward pass%@, %.3f s (%.0f%% of the time)", meter.backwardPasses, meter.backwardPasses == 1 ? "" : "es",
+                           meter.backwardSeconds, seconds > 0 ? 100 * meter.backwardSeconds / seconds : 0)
+            lines.append(line)
+        }
+        return lines + plans(mentionedIn: cell)
+    }
+
+    func modelsMentioned(in cell: String) -> [ModelValue] {
+        let names = Set(cell.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init))
+        return variables.keys.sorted().compactMap { name in
+            guard names.contains(name), case .model(let m) = variables[name] else { return nil }
+            return m
         }
     }
 }

@@ -145,10 +145,7 @@ extension Frontend {
             // Restores a saved session into this one (its trained models from their checkpoints).
             _ = replay(path: arg, retrain: false, verify: false)
         case ":time":
-            let start = Date()
-            runCell(arg, source: "<stdin>", line: 1)
-            print(String(format: "time: %.3f s", Date().timeIntervalSince(start)))
-            for line in interpreter.plans(mentionedIn: arg) { print(line) }
+            for line in interpreter.timeReport(of: arg, running: { runCell(arg, source: "<stdin>", line: 1) }) { print(line) }
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:

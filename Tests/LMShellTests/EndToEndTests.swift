@@ -84,6 +84,12 @@ struct EndToEndTests {
         #expect(bad.stderr.contains("^"))
         let version = try Self.run(["--version"])
         #expect(version.stdout.hasPrefix("lmsh "))
+        // A block is one cell: its ';' do not split it, and its lines stay together.
+        let block = try Self.run(["-c", "s = 0; for i in range(4) { s = s + i; if i == 2 { break } }; s"])
+        #expect(block.stdout == "3\n", "\(block.stderr)")
+        let lines = try Self.run(["-c", "def f(n) {\n  if n <= 1 { return 1 }\n  return n * f(n - 1)\n}\nf(5)\n:vars"])
+        #expect(lines.stdout.hasPrefix("120\n"), "\(lines.stderr)")
+        #expect(lines.stdout.contains("f: function"))
     }
 
     @Test("replay is a subcommand of the argument parser, with its own flags and usage")

@@ -97,6 +97,21 @@ final class UserModelTests {
         #expect(try i.run("m.plan.reason").value?.display == "the user:coupled_step cell has no fused kernel: its definition runs step by step on autodiff ops")
     }
 
+    @Test func timeReportsTheAutodiffTapeOfATypedModel() throws {
+        let (i, _) = shell()
+        for c in Self.coupledCells { try i.run(c) }
+        let lines = i.timeReport(of: "train m text steps=3 batch=8 seq=16") { _ = try? i.run("train m text steps=3 batch=8 seq=16") }
+        let tape = try #require(lines.first { $0.hasPrefix("autodiff tape: ") })
+        // Per step: 16 time steps of the typed cell (about 20 ops each) plus the decoder and the loss.
+        let perStep = try #require(Double(tape.split(separator: "(")[1].split(separator: " ")[0]))
+        #expect(perStep > 16 * 15 && perStep < 16 * 40, "\(tape)")
+        #expect(tape.contains("3 backward passes"))
+        #expect(lines.contains { $0.hasPrefix("m: reference path") })
+        // The fused built-in records no tape.
+        let fused = i.timeReport(of: "train ref text steps=2 batch=8 seq=16") { _ = try? i.run("train ref text steps=2 batch=8 seq=16") }
+        #expect(!fused.contains { $0.hasPrefix("autodiff tape") })
+    }
+
     @Test func aSavedUserModelLoadsIntoAFreshSessionWithItsStep() throws {
         let (i, _) = shell()
         for c in Self.coupledCells { try i.run(c) }
