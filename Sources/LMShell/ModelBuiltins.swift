@@ -220,8 +220,8 @@ extension Builtins {
             let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
             return .ngram(NGramValue(model: model, corpus: c))
         },
-        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none params=none",
-                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one)", keywords: trainKeywords + ["checkpoint_every", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none watch=false params=none",
+                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay; watch=true prints a training monitor (per parameter the update-to-data ratio log10(‖lr·update‖/‖w‖), healthy near −3) ten times a run, or every `every` steps; m.update_ratio keeps them per step for plot. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one)", keywords: trainKeywords + ["checkpoint_every", "watch", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             if case .function(let fn)? = a.positional.first?.0 { return try trainLossFunction(fn, interp, a) }
             if a.keyword("params") != nil {
                 throw ShellError("params= goes with a loss function: train loss_fn params=[W, b]", at: a.keywordLocation("params"),
@@ -233,6 +233,9 @@ extension Builtins {
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
             if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
             let checkpointEvery = try checkpointEvery(a)
+            let watch = try a.keyword("watch")?.bool(at: a.keywordLocation("watch")) ?? false
+            let every = try a.keyword("every")?.int(at: a.keywordLocation("every"), "a whole number for every") ?? 0
+            let watchEvery = every > 0 ? every : Swift.max(1, steps / 10)
             let t = try trainer(m, c, a, verb: "train", interp)
             if let restored = try interp.willTrain(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
@@ -249,6 +252,9 @@ extension Builtins {
                     return try t.train(steps: steps) { p in
                         last = p
                         interp.progress(p)
+                        if watch && (p.done % watchEvery == 0 || p.done == p.totalSteps) {
+                            interp.write(TrainingMonitor.table(t, progress: p))
+                        }
                         // A checkpoint of the unfinished training (the finished one is the recorder's, after the cell).
                         if p.done < p.totalSteps, checkpointEvery != 0 {
                             let due = checkpointEvery.map { p.done % $0 == 0 }

@@ -68,12 +68,39 @@ extension Builtins {
         }
     }
 
+    /// `plot m.update_ratio`: one sparkline per series, all on one scale, with each series' last value.
+    static func plotRecord(_ interp: Interpreter, _ fields: [(String, Value)], at loc: SourceLocation) throws -> Value {
+        var lines: [(String, [Double])] = []
+        for (name, v) in fields {
+            guard let ys = try series(v, at: loc) else {
+                throw ShellError("plot: field \(name) is a \(v.kind), not a list of numbers", at: loc, hint: "e.g. plot m.update_ratio")
+            }
+            lines.append((name, ys))
+        }
+        let series = lines
+        let all = series.flatMap(\.1).filter(\.isFinite)
+        guard let lo = all.min(), let hi = all.max() else {
+            throw ShellError("nothing to plot: no finite values", at: loc, hint: "train the model first (train m text)")
+        }
+        let width = Swift.max(8, interp.configuration.displayWidth - 40)
+        let nameWidth = Swift.min(24, series.map(\.0.count).max() ?? 0)
+        interp.write(String(format: "%d series over %d steps, from %.3g (▁) to %.3g (█)\n", series.count, series.map(\.1.count).max() ?? 0, lo, hi))
+        for (name, ys) in series {
+            // Pin each line to the shared range by adding the range's ends, then dropping their two marks.
+            let line = TerminalPictures.sparkline([lo, hi] + TerminalPictures.resample(ys, to: width)).dropFirst(2)
+            let padded = name.count < nameWidth ? name + String(repeating: " ", count: nameWidth - name.count) : String(name.prefix(nameWidth))
+            interp.write("  \(padded) \(line) \(ys.last.map { String(format: "%.2f", $0) } ?? "")\n")
+        }
+        return .record([("count", .number(Double(series.count))), ("min", .number(lo)), ("max", .number(hi))])
+    }
+
     static let pictureBuiltins: [Builtin] = [
         Builtin(name: "plot", usage: "plot values title=\"\" height=8",
-                summary: "a line chart of a list of numbers or a 1-D tensor (e.g. `plot m.history`, the loss per training step) with its sparkline",
+                summary: "a line chart of a list of numbers or a 1-D tensor (e.g. `plot m.history`, the loss per training step) with its sparkline; a record of such series (`plot m.update_ratio`) draws one sparkline per field on a shared scale",
                 keywords: ["title", "height"], example: "plot [3, 2.5, 2.1, 1.9, 1.8, 1.75]") { interp, a in
             try a.expectCount(1...1)
             try a.checkKeywords(["title", "height"])
+            if case .record(let fields) = a.positional[0].0 { return try plotRecord(interp, fields, at: a.location(0)) }
             guard let ys = try series(a.positional[0].0, at: a.location(0)) else {
                 throw ShellError("plot takes a list of numbers or a 1-D tensor, got a \(a.positional[0].0.kind)", at: a.location(0), hint: "e.g. plot m.history")
             }

@@ -45,6 +45,28 @@ extension Interpreter {
     }
 }
 
+/// `train … watch=true`: the monitor Karpathy's "Zero to Hero" teaches to watch, printed under the progress.
+enum TrainingMonitor {
+    static func table(_ t: Trainer, progress p: TrainProgress) -> String {
+        var lines = [String(format: "step %d  loss %.4f  ‖∇‖ %.3g%@  lr %.3g   update/data log10 per parameter (healthy near −3):",
+                            p.step, p.trainLoss, p.gradNorm, p.clipped ? " (clipped)" : "", p.lr)]
+        let last = t.updateRatios.last ?? []
+        let names = t.model.parameters.names
+        let width = names.map(\.count).max() ?? 0
+        for (k, name) in names.enumerated() where k < last.count {
+            let r = Double(last[k])
+            // A bar from −6 to 0 with a mark at −3.
+            let pos = r.isFinite ? Swift.min(24, Swift.max(0, Int(((r + 6) / 6 * 24).rounded()))) : -1
+            var bar = Array(String(repeating: "·", count: 25))
+            bar[12] = "|"
+            if pos >= 0 { bar[pos] = "●" }
+            let value = r.isFinite ? String(format: "%6.2f", r) : "     —"
+            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + " \(value)  " + String(bar))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 extension ModelValue {
     /// How a training window of this model runs: its trainer's batch, else the default 50 (`m.plan`, `:time`).
     var trainingPlan: ExecutionPlan {

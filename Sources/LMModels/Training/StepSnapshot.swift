@@ -1,3 +1,4 @@
+import Foundation
 import LMCore
 
 /// The parameters and optimizer state before an update, so that an update that overflows can be
@@ -22,6 +23,22 @@ struct StepSnapshot {
     func restore(_ tensors: [Tensor], _ optimizer: Optimizer) throws {
         for (t, d) in zip(tensors, parameters) { t.data = d }
         try optimizer.restore(first: first, second: second, steps: steps)
+    }
+
+    /// log10(‖w − w_before‖/‖w_before‖) per parameter: the update-to-data ratio of the step just taken.
+    func updateRatios(_ tensors: [Tensor]) -> [Float] {
+        zip(tensors, parameters).map { t, before in
+            var dd: Double = 0, ww: Double = 0
+            t.data.withUnsafeBufferPointer { now in
+                for i in 0..<Swift.min(now.count, before.count) {
+                    let d = Double(now[i] - before[i])
+                    dd += d * d
+                    ww += Double(before[i]) * Double(before[i])
+                }
+            }
+            guard ww > 0 else { return .nan }
+            return dd > 0 ? Float(0.5 * log10(dd / ww)) : -.infinity
+        }
     }
 
     /// Copies `source` into `target` element by element, reusing `target`'s storage when the sizes match.

@@ -80,6 +80,9 @@ public final class Trainer {
     public var state: RecurrentState
     public internal(set) var stepCount = 0
     public internal(set) var lossHistory: [Float] = []
+    /// Per step, per parameter (model order): log10(‖lr·update‖/‖w‖), the update-to-data ratio a training
+    /// monitor watches (healthy near −3; NaN for a parameter that was all zeros).
+    public internal(set) var updateRatios: [[Float]] = []
     public internal(set) var lastStats: GradientStats?
     let window = FusedWindow()
     var snapshot = StepSnapshot()
@@ -165,6 +168,7 @@ public final class Trainer {
         state = r.finalState
         stepCount = next
         lossHistory.append(r.loss)
+        updateRatios.append(snapshot.updateRatios(model.parameters.tensors))
         return StepReport(loss: r.loss, stats: stats, lr: lr)
     }
 

@@ -32,6 +32,7 @@ extension Trainer {
         var resets: [Reset] = []
         stepCount = previous.stepCount
         lossHistory = previous.lossHistory
+        updateRatios = previous.updateRatios
         lastStats = previous.lastStats
         threads = previous.threads
 

@@ -1,0 +1,56 @@
+import Foundation
+import LMCore
+import Testing
+@testable import LMShell
+
+/// `train … watch=true` and `m.update_ratio`: the update-to-data ratio log10(‖lr·update‖/‖w‖) per parameter
+/// and step, checked against the weights before and after a step.
+@Suite("Training monitor")
+struct TrainingMonitorTests {
+    func shell() throws -> (Interpreter, () -> String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-monitor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try String(repeating: "the cat sat on the mat.\nthe dog ate the hat.\n", count: 200)
+            .write(to: dir.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
+        let i = Interpreter(baseDirectory: dir)
+        final class Box: @unchecked Sendable { var text = "" }
+        let box = Box()
+        i.output = { box.text += $0 }
+        return (i, { box.text })
+    }
+
+    @Test func theRatioIsTheStepsUpdateOverTheWeights() throws {
+        let (i, _) = try shell()
+        try i.run("text = corpus(\"input.txt\")")
+        try i.run("m = lstm(text, hidden=8, layers=1)")
+        try i.run("train m text steps=3 batch=4 seq=8")
+        try i.run("W0 = detach(m.rnn.weight_hh_l0)")
+        try i.run("train m text steps=1 batch=4 seq=8")
+        guard case .tensor(let byHand)? = try i.run("log(norm(m.rnn.weight_hh_l0 - W0) / norm(W0)) / log(10)").value else {
+            Issue.record("no ratio by hand")
+            return
+        }
+        guard case .record(let fields)? = try i.run("m.update_ratio").value,
+              case .list(let hh)? = fields.first(where: { $0.0 == "rnn.weight_hh_l0" })?.1,
+              case .number(let last)? = hh.last else {
+            Issue.record("m.update_ratio is not a record of lists")
+            return
+        }
+        #expect(hh.count == 4)
+        #expect(fields.map(\.0) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "decoder.weight", "decoder.bias"])
+        #expect(abs(last - Double(byHand.data[0])) < 1e-3)
+    }
+
+    @Test func watchPrintsTheMonitorAndPlotDrawsTheRatios() throws {
+        let (i, out) = try shell()
+        try i.run("text = corpus(\"input.txt\")")
+        try i.run("m = rnn(text, hidden=8)")
+        try i.run("train m text steps=10 batch=4 seq=8 watch=true")
+        let text = out()
+        // Ten steps: the monitor every step (steps / 10), each with every parameter.
+        #expect(text.components(separatedBy: "update/data log10 per parameter").count - 1 == 10)
+        #expect(text.components(separatedBy: "  rnn.weight_hh_l0 ").count - 1 == 10)
+        try i.run("plot m.update_ratio")
+        #expect(out().contains("6 series over 10 steps"))
+    }
+}
