@@ -407,6 +407,7 @@ extension Builtins {
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
+            if isRunFolder(url) { return try importRun(interp, url, path, at: a.location(0)) }
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))
