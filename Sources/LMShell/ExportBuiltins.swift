@@ -2,7 +2,8 @@ import Foundation
 import LMModels
 
 /// The hand-off to PyTorch and back: `export m "run/" torch=true` writes a run folder (`TorchRun`) that
-/// PyTorch continues under torchrun; `import "run/"` reads what it trained back into a model.
+/// PyTorch continues under torchrun; `load("run/")` reads what it trained back into a model. (Not a verb named
+/// `import`: no builtin may bear a name that suggests running what is loaded; see NothingRunsTests.)
 extension Builtins {
     /// `export m "DIR" torch=true`: the trust rule applies to the folder; it replaces only an empty folder or a
     /// run lmsh exported that PyTorch has not continued (`overwrite=true`: any run; never a folder holding
@@ -27,7 +28,7 @@ extension Builtins {
         case .continuedRun where overwrite: break
         case .continuedRun:
             throw ShellError("\(path) holds a run PyTorch has continued: not replacing it", at: a.location(1),
-                             hint: "import it first (m2 = import \"\(path)\"), pick another name, or add overwrite=true")
+                             hint: "load it first (m2 = load(\"\(path)\")), pick another name, or add overwrite=true")
         case .other(let what):
             throw ShellError("\(path) is \(what): not replacing it", at: a.location(1), hint: "pick another name")
         }
@@ -47,26 +48,10 @@ extension Builtins {
         return .model(ModelValue(model: run.model, vocabulary: run.info.vocabulary, steps: run.info.step, lossHistory: run.info.lossHistory))
     }
 
-    /// Whether `url` is a folder holding a run (so `load` hands it to `import`).
+    /// Whether `url` is a folder holding a run (which `load` reads with `importRun`).
     static func isRunFolder(_ url: URL) -> Bool {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
             && FileManager.default.fileExists(atPath: url.appendingPathComponent(TorchRun.runName).path)
     }
-
-    static let handoffBuiltins: [Builtin] = [
-        Builtin(name: "import", usage: "import \"run/\"",
-                summary: "reads back a run folder that `export m \"run/\" torch=true` wrote and PyTorch's train.py continued: the model, its step count and whole loss history (load(\"run/\") does the same)",
-                keywords: [],
-                example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=8, layers=1)\ntrain m text steps=3 batch=2 seq=8\nexport m \"run/\" torch=true\nm2 = import \"run/\"\nm2.steps") { interp, a in
-            try a.expectCount(1...1)
-            let path = try a.positional[0].0.string(at: a.location(0), "a run folder")
-            let url = try interp.resolvePath(path, for: .read, at: a.location(0))
-            guard isRunFolder(url) else {
-                throw ShellError("import: \(path) is not a run folder (no \(TorchRun.runName) in it)", at: a.location(0),
-                                 hint: "export m \"run/\" torch=true writes one; load(\"m.safetensors\") reads a checkpoint file")
-            }
-            return try importRun(interp, url, path, at: a.location(0))
-        },
-    ]
 }

@@ -88,7 +88,7 @@ extension Builtins {
                             ("min", .number(finite.min() ?? .nan)), ("max", .number(finite.max() ?? .nan))])
         },
         Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\" overwrite=false torch=false",
-                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation; it replaces only a picture it wrote unless overwrite=true. `export m \"run/\" torch=true` writes a folder PyTorch continues training in (train.py for torchrun; see `import`)",
+                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation; it replaces only a picture it wrote unless overwrite=true. `export m \"run/\" torch=true` writes a folder PyTorch continues training in (train.py for torchrun; load(\"run/\") reads it back)",
                 keywords: ["title", "text", "overwrite", "torch"],
                 example: "export [3, 2.5, 2.1, 1.9] \"loss.svg\" title=\"loss\"") { interp, a in
             try a.expectCount(2...2)

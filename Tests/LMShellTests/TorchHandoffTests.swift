@@ -4,7 +4,7 @@ import LMModels
 import Testing
 @testable import LMShell
 
-/// `export m "run/" torch=true` and `import "run/"` as a user types them: the round trip keeps the model and
+/// `export m "run/" torch=true` and `load("run/")` as a user types them: the round trip keeps the model and
 /// its history and the inspection verbs work on what comes back; the trust rule and the replace rule hold
 /// for the folder; wrong uses are one-line errors. (PyTorch continuing the run is `make test-torch`.)
 @Suite("Torch hand-off verbs", .serialized)
@@ -46,7 +46,7 @@ final class TorchHandoffTests {
         try i.run("export m \"run/\" torch=true")
         #expect(out.contains("wrote run/: checkpoint.safetensors, train.bin"))
         let m = try model(i, "m")
-        for cell in ["m2 = import \"run/\"", "m3 = load(\"run/\")"] {
+        for cell in ["m2 = load(\"run/\")", "m3 = load(\"./run\")"] {
             try i.run(cell)
             let back = try model(i, String(cell.prefix(2)))
             #expect(back.steps == 6 && back.lossHistory == m.lossHistory && back.lossHistory.count == 6)
@@ -64,8 +64,7 @@ final class TorchHandoffTests {
         ("export m \"run/\" torch=true", "no training run to hand over"),
         ("export m \"run.svg\" torch=true", "writes a folder"),
         ("export [1, 2] \"run/\" torch=true", "hands a model to PyTorch"),
-        ("n = import \"input.txt\"", "is not a run folder"),
-        ("n = import \"nothing/\"", "is not a run folder"),
+        ("n = load(\"nothing/\")", "no such file"),
     ])
     func wrongUses(_ c: (String, String)) throws {
         let i = try shell()

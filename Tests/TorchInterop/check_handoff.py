@@ -9,7 +9,7 @@
    continued steps; the means of every 20 steps stay within 0.02 of lmsh's own continuation (float32 rounding
    grows chaotically after that: the pointwise largest difference is reported); the 2-process curve keeps
    falling (the mean of its last 20 losses is below that of its first 20 and of lmsh's last 20 before export).
-4. lmsh imports the 2-process run (`m = import "run2/"`): 400 steps, 400 losses, and `sample`, `gradflow`,
+4. lmsh imports the 2-process run (`m = load("run2/")`): 400 steps, 400 losses, and `sample`, `gradflow`,
    `cells` work on it.
 
 Needs torch and safetensors (the Makefile makes a venv); prints the figures and exits 1 on a failed check.
@@ -111,7 +111,7 @@ def main():
         failures.append("a torch curve's 20-step means leave lmsh's by more than 0.02")
 
     back = "\n".join([
-        'm = import "run2/"', "print(m.steps)", "print(len(m.history))", "s = sample m 120 seed=1",
+        'm = load("run2/")', "print(m.steps)", "print(len(m.history))", "s = sample m 120 seed=1",
         'g = gradflow m "First Citizen: Before we proceed any further, hear me speak."',
         'c = cells m "First Citizen:\\nBefore we proceed any further, hear me speak.\\n\\nAll:\\nSpeak, speak."'])
     out, _ = run([lmsh, "-c", back], work)

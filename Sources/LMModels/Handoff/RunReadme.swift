@@ -43,7 +43,7 @@ enum RunReadme {
         `checkpoint.safetensors` and `run.json` atomically, in the same format, so a later `train.py` goes on
         from it, and lmsh reads it back with its whole loss history:
 
-            m = import "run/"
+            m = load("run/")
             plot m.history
             gradflow m "some text"
 

@@ -17,7 +17,7 @@ same order, truncated backpropagation with the state carried (and detached) from
 when a pass over the text begins, the same clipping, optimizer and learning-rate schedule. With N processes
 each rank takes its own contiguous block of batch/N streams (its shard of the text) and carries its own
 state; DDP averages the gradients, which is the gradient of the whole batch, so N processes compute what one
-would. Checkpoints replace checkpoint.safetensors and run.json atomically; lmsh's `import "DIR"` reads them.
+would. Checkpoints replace checkpoint.safetensors and run.json atomically; lmsh's `load("DIR")` reads them.
 """
 
 import argparse
