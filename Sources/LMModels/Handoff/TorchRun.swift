@@ -46,6 +46,9 @@ public enum TorchRun {
         guard torchModules[c.cell] != nil else {
             throw ModelError("export: a \(c.cell.name) has no torch.nn module (only the standard LSTM, the GRU and the tanh RNN do), so PyTorch could not continue it")
         }
+        guard trainer.splits.train.mapped == nil else {
+            throw ModelError("export: this corpus is read through a memory map (a file of \(MappedText.defaultThreshold >> 20) MB or more); handing such a text to PyTorch is not supported yet")
+        }
         let s = trainer.saveState()
         let B = trainer.batcher.batch, S = trainer.batcher.seq, W = trainer.batcher.windowsPerEpoch, H = c.hidden
 
