@@ -23,4 +23,4 @@ while True:
     tail = (tail + c)[-200:]
     if first is None and b'step 1 ' in tail: first = time.time() - t0
 print(f'first training step after {first:.2f} s; status {p.wait()}')
-" 2>&1 | grep -E "first training|Maximum resident|Elapsed"
+" 2>&1 | grep -E "^first training|Maximum resident|Elapsed"
