@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHARED_DATA := ../shared/data
 SHAKESPEARE_URL := https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
 
-.PHONY: run test build release bench data link-data deps clean fuzz
+.PHONY: run test test-torch build release bench data link-data deps clean fuzz
 
 ## Install libedit-dev, libopenblas-dev and pkg-config when pkg-config cannot find them (and tmux, which
 ## the interactive tests drive lmsh in).
@@ -33,6 +33,25 @@ test: deps link-data
 	$(SWIFT) build -c release --product lmsh
 	$(SWIFT) build --build-tests
 	LMSH_BINARY=$(CURDIR)/.build/release/lmsh timeout 1500 $(SWIFT) test --skip-build
+
+## The hand-off to PyTorch (issue 19): lmsh trains a 2x128 LSTM, exports it, the generated train.py continues it on
+## one process and under torchrun on two (gloo), the losses are compared with lmsh's own, and lmsh imports the result.
+## Uses $(TORCH_PYTHON) when set (a Python with torch and safetensors), else makes $(TORCH_VENV) and installs them
+## with pip (CPU wheels); when that fails (no network) it says so and skips. `make test` needs no PyTorch.
+TORCH_VENV ?= .venv-torch
+TORCH_PIP_ARGS ?= --extra-index-url https://download.pytorch.org/whl/cpu
+test-torch: deps link-data
+	$(SWIFT) build -c release --product lmsh
+	@py="$(TORCH_PYTHON)"; \
+	if [ -z "$$py" ]; then \
+		py="$(TORCH_VENV)/bin/python"; \
+		if ! "$$py" -c "import torch, safetensors" >/dev/null 2>&1; then \
+			echo "test-torch: installing torch and safetensors into $(TORCH_VENV)"; \
+			{ python3 -m venv "$(TORCH_VENV)" && "$(TORCH_VENV)/bin/pip" install -q $(TORCH_PIP_ARGS) torch safetensors; } || \
+				{ echo "test-torch: SKIPPED: could not install torch and safetensors from PyPI (offline?); set TORCH_PYTHON to a Python that has them"; exit 0; }; \
+		fi; \
+	fi; \
+	"$$py" Tests/TorchInterop/check_handoff.py --lmsh .build/release/lmsh --corpus data/tinyshakespeare.txt
 
 ## Benchmarks (release build).
 ## The standard set of issue 6 ((a)-(e) and the sgemm limit); `bench/compare.sh` runs them beside PyTorch.

@@ -48,6 +48,8 @@ public struct Batcher: Sendable {
     /// Kept symbols of the part, and their targets, in the part's order.
     private let symbols: [Int32]
     private let nextSymbols: [Int32]
+    /// A mapped part's pieces, read window by window instead of into `symbols` (`MappedText`).
+    private let mapped: MappedPieces?
 
     /// Batches of `batch x seq` over `part`. A part with fewer than `batch * seq` symbols shrinks
     /// batch and seq (halving the larger) with a warning instead of failing; an empty part is an error.
@@ -72,8 +74,8 @@ public struct Batcher: Sendable {
         let windows = n / (b * s)
         let kept = windows * b * s
         var xs: [Int32] = [], ys: [Int32] = []
-        xs.reserveCapacity(n)
-        ys.reserveCapacity(n)
+        xs.reserveCapacity(part.mapped == nil ? n : 0)
+        ys.reserveCapacity(part.mapped == nil ? n : 0)
         for (segment, follower) in zip(part.segments, part.followers) {
             xs.append(contentsOf: segment)
             ys.append(contentsOf: segment.dropFirst())
@@ -84,6 +86,7 @@ public struct Batcher: Sendable {
         self.windowsPerEpoch = windows
         self.symbols = Array(xs.prefix(kept))
         self.nextSymbols = Array(ys.prefix(kept))
+        self.mapped = part.mapped
         self.warnings = warnings
         self.position = BatchPosition()
         try setPosition(position)
@@ -133,6 +136,10 @@ public struct Batcher: Sendable {
         targets.reserveCapacity(batch * seq)
         for row in 0..<batch {
             let start = row * streamLength + window * seq
+            if let mapped {
+                mapped.window(from: start, count: seq, inputs: &inputs, targets: &targets)
+                continue
+            }
             inputs.append(contentsOf: symbols[start..<(start + seq)])
             targets.append(contentsOf: nextSymbols[start..<(start + seq)])
         }

@@ -8,22 +8,28 @@ public struct Corpus: Sendable {
     /// Where the text came from (a file path, or a name given by the caller).
     public let name: String
     public let vocabulary: Vocabulary
-    /// Every symbol of the text, in order.
+    /// Every symbol of the text, in order (empty when the text is `mapped`).
     public let ids: [Int32]
+    /// A file of `mapAtLeast` bytes or more, read through a memory map instead of into `ids` (`MappedText`).
+    public let mapped: MappedText?
 
     /// Number of symbols (Unicode scalars) in the text.
-    public var count: Int { ids.count }
+    public var count: Int { mapped?.count ?? ids.count }
 
     /// Reads a UTF-8 text file. Errors are thrown for a missing file (or a directory), unreadable
     /// bytes, bytes that are not UTF-8 (with the byte offset and line of the first bad byte, so the
     /// user can find it), an empty file and a file of a single symbol (nothing to predict).
-    public init(contentsOfFile path: String) throws {
+    public init(contentsOfFile path: String, mapAtLeast: Int = MappedText.defaultThreshold) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CorpusError("corpus: no such file: \(path)")
         }
         guard !isDirectory.boolValue else {
             throw CorpusError("corpus: \(path) is a directory, not a text file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size >= mapAtLeast {
+            self.init(mapped: try MappedText(path: path))
+            return
         }
         let data: Data
         do {
@@ -40,6 +46,11 @@ public struct Corpus: Sendable {
                     + " at byte offset \(offset) (line \(line))")
         }
         try self.init(text: text, name: path)
+    }
+
+    /// The corpus of a mapped file: no ids in memory.
+    init(mapped m: MappedText) {
+        (name, vocabulary, ids, mapped) = (m.path, m.vocabulary, [], m)
     }
 
     /// A corpus of `text` (for tests and for text typed into the shell).
@@ -60,6 +71,7 @@ public struct Corpus: Sendable {
         self.name = name
         self.vocabulary = vocabulary
         self.ids = ids
+        self.mapped = nil
     }
 
     /// Byte offset and 1-based line of the first byte that does not decode as UTF-8.

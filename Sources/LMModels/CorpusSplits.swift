@@ -59,15 +59,18 @@ public struct CorpusSplit: Sendable {
     /// the piece that ends it: char-rnn's target for the last input of a stream (its `ydata[-1] =
     /// data[1]`). The batcher uses it so that its windows and targets are char-rnn's exactly.
     public let followers: [Int32]
+    /// The pieces of a mapped text, read when batches need them (`segments` and `followers` are then empty).
+    public let mapped: MappedPieces?
 
-    public init(name: String, segments: [[Int32]], followers: [Int32]) {
+    public init(name: String, segments: [[Int32]], followers: [Int32], mapped: MappedPieces? = nil) {
         self.name = name
         self.segments = segments
         self.followers = followers
+        self.mapped = mapped
     }
 
     /// Number of symbols.
-    public var count: Int { segments.reduce(0) { $0 + $1.count } }
+    public var count: Int { mapped?.count ?? segments.reduce(0) { $0 + $1.count } }
     public var isEmpty: Bool { count == 0 }
 }
 
@@ -105,7 +108,7 @@ public struct CorpusSplits: Sendable {
         self.total = corpus.count
         self.vocabularySize = corpus.vocabulary.count
         let ids = corpus.ids
-        let n = ids.count
+        let n = corpus.count
         var warnings: [String] = []
         // The train fraction computed as char-rnn's train.lua does, so floor() agrees with it.
         let trainFraction = 1 - (spec.val + spec.test)
@@ -114,6 +117,10 @@ public struct CorpusSplits: Sendable {
             (Array(ids[r]), r.upperBound < kept ? ids[r.upperBound] : ids[0])
         }
         func part(_ name: String, _ ranges: [Range<Int>], kept: Int) -> CorpusSplit {
+            if let text = corpus.mapped {
+                return CorpusSplit(name: name, segments: [], followers: [],
+                                   mapped: MappedPieces(text: text, ranges: ranges.filter { !$0.isEmpty }, kept: kept))
+            }
             let pieces = ranges.filter { !$0.isEmpty }.map { piece($0, kept: kept) }
             return CorpusSplit(name: name, segments: pieces.map(\.ids), followers: pieces.map(\.follower))
         }

@@ -96,6 +96,7 @@ public struct NGramModel: Sendable {
 
     /// Trains on a part of a split (normally `splits.train`).
     public init(order: Int, vocabularySize: Int, training part: CorpusSplit) throws {
+        guard part.mapped == nil else { throw CorpusError("ngram: this corpus is read through a memory map; an n-gram's counts need the text in memory") }
         try self.init(order: order, vocabularySize: vocabularySize, segments: part.segments)
     }
 
@@ -156,7 +157,8 @@ public struct NGramModel: Sendable {
 
     /// Average loss over a part of a split (each piece read as its own text, as in training).
     public func evaluate(_ part: CorpusSplit) throws -> NGramEvaluation {
-        try evaluate(segments: part.segments)
+        guard part.mapped == nil else { throw CorpusError("ngram: this corpus is read through a memory map; an n-gram reads its text in memory") }
+        return try evaluate(segments: part.segments)
     }
 
     /// Average loss over several pieces of text, each read from its start, weighted by length.

@@ -420,10 +420,11 @@ extension Builtins {
             }
             return .none
         },
-        Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked)", keywords: [], example: "text = corpus(\"input.txt\")\nsave rnn(text, hidden=32) \"m.safetensors\"\nm = load(\"m.safetensors\")\nm") { interp, a in
+        Builtin(name: "load", usage: "load(\"path.safetensors\")", summary: "reads a model checkpoint (every header field and a checksum are checked); load(\"run/\") reads back a run folder `export m \"run/\" torch=true` wrote and PyTorch continued, with its step count and whole loss history", keywords: [], example: "text = corpus(\"input.txt\")\nsave rnn(text, hidden=32) \"m.safetensors\"\nm = load(\"m.safetensors\")\nm") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
+            if isRunFolder(url) { return try importRun(interp, url, path, at: a.location(0)) }
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
             let userCells = try interp.userCell(from: file, at: a.location(0)).map { [$0] } ?? []

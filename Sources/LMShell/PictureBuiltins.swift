@@ -114,16 +114,19 @@ extension Builtins {
             return .record([("count", .number(Double(ys.count))), ("first", .number(ys.first ?? .nan)), ("last", .number(ys.last ?? .nan)),
                             ("min", .number(finite.min() ?? .nan)), ("max", .number(finite.max() ?? .nan))])
         },
-        Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\" overwrite=false",
-                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation; it replaces only a picture it wrote unless overwrite=true",
-                keywords: ["title", "text", "overwrite"],
+        Builtin(name: "export", usage: "export value \"file.html\" title=\"lmsh\" text=\"\" overwrite=false torch=false",
+                summary: "writes a picture: .html for `cell` and `states` results (value under the pointer; text= labels a states tensor), .svg for curves, gradflow, jacobians and saturation; it replaces only a picture it wrote unless overwrite=true. `export m \"run/\" torch=true` writes a folder PyTorch continues training in (train.py for torchrun; load(\"run/\") reads it back)",
+                keywords: ["title", "text", "overwrite", "torch"],
                 example: "export [3, 2.5, 2.1, 1.9] \"loss.svg\" title=\"loss\"") { interp, a in
             try a.expectCount(2...2)
-            try a.checkKeywords(["title", "text", "overwrite"])
+            try a.checkKeywords(["title", "text", "overwrite", "torch"])
             let path = try a.positional[1].0.string(at: a.location(1), "a file path ending in .html or .svg")
+            if try a.keyword("torch")?.bool(at: a.keywordLocation("torch")) ?? false {
+                return try exportTorch(interp, a, path: path)
+            }
             let ext = (path as NSString).pathExtension.lowercased()
             guard ext == "html" || ext == "svg" else {
-                throw ShellError("export writes .html or .svg files, not \"\(path)\"", at: a.location(1), hint: "end the name with .html or .svg")
+                throw ShellError("export writes .html or .svg files, not \"\(path)\"", at: a.location(1), hint: "end the name with .html or .svg; a model goes to PyTorch with export m \"run/\" torch=true")
             }
             let text = try a.keyword("text").map { try $0.string(at: a.keywordLocation("text"), "a text") }
             let title = try str(a, "title")

@@ -15,7 +15,7 @@ extension Builtins {
             guard s.corpus.vocabulary == m.vocabulary else {
                 throw ShellError("this text's corpus has another vocabulary than the model", at: a.location(i))
             }
-            ids = Array(s.part.segments.joined().prefix(limit).map(Int.init))
+            ids = (s.part.mapped?.prefix(limit) ?? Array(s.part.segments.joined().prefix(limit))).map(Int.init)
         } else {
             ids = try Builtins.ids(m, v, at: a.location(i))
         }

@@ -1034,6 +1034,10 @@ final class BuiltinTests {
         // With the training state.
         try i.run("save m \"t.safetensors\" training=true")
         #expect(try model(i, "load(\"t.safetensors\")").model.config == (try model(i, "m").model.config))
+        // A run folder handed to PyTorch (`export … torch=true`) loads with its step count.
+        try i.run("export m \"run\" torch=true")
+        #expect(try model(i, "load(\"run\")").steps == 3)
+        sameParameters(try model(i, "load(\"run\")").model, try model(i, "m").model)
         expectError(i, "save m 3", "expected a file path in double quotes, got a number", at: (1, 8), hint: nil)
         expectError(i, "save 3 \"a.safetensors\"", "expected a model, got a number", at: (1, 6), hint: "make one with lstm(text), rnn(text) or gru(text)")
         expectError(i, "save m \"a.safetensors\" train=true", "save has no keyword 'train'", at: (1, 24), hint: "its keywords are training, overwrite")

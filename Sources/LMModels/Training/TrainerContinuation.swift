@@ -45,7 +45,7 @@ extension Trainer {
         }
 
         let sameText = previous.splits.train.segments == splits.train.segments
-            && previous.splits.train.followers == splits.train.followers
+            && previous.splits.train.followers == splits.train.followers && previous.splits.train.mapped == splits.train.mapped
         let sameWindows = previous.batcher.batch == batcher.batch && previous.batcher.seq == batcher.seq
         let old = previous.batcher.position
         if sameText && sameWindows {
