@@ -81,6 +81,8 @@ public final class SessionRecorder {
         /// Records the cell as unfinished with a checkpoint of `train`'s run after `done` of `steps` steps.
         var unfinished: (ModelValue, Trainer, Int, Int, String) throws -> Void = { _, _, _, _, _ in }
         init(echo: @escaping (String) -> Void) { self.echo = echo }
+        /// The recorder echoes what the cell writes itself; the interpreter's output must not write it again.
+        var capturesOutput: Bool { true }
         func cellWrote(_ text: String) {
             self.text += text
             echo(text)

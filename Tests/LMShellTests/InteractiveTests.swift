@@ -158,8 +158,22 @@ struct InteractiveTests {
         // An error shows the line and a caret under the column.
         try t.cell(6, "1 + nope")
         try t.wait { $0.contains("unknown name 'nope'") && $0.contains("\n  1 + nope\n      ^") }
+        // A block goes on until its braces close; Ctrl-C cancels an open one.
+        try t.cell(7, "for i in range(3) {")
+        try t.waitLastLine("   ...:")
+        t.type("  print(i * 10)")
+        t.keys("Enter")
+        try t.waitLastLine("   ...:")
+        t.type("}")
+        t.keys("Enter")
+        try t.wait { $0.contains("\n0\n10\n20\n") }
+        try t.cell(8, "while true {")
+        try t.waitLastLine("   ...:")
+        t.keys("C-c")
+        try t.cell(8, "7 * 6")
+        try t.wait(for: "Out[8]: 42")
         // Ctrl-D on an empty line leaves with status 0.
-        try t.waitPrompt(7)
+        try t.waitPrompt(9)
         t.keys("C-d")
         try t.wait(for: "EXITED:0")
     }
