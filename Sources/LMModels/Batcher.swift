@@ -48,6 +48,23 @@ public struct Batcher: Sendable {
     /// Kept symbols of the part, and their targets, in the part's order.
     private let symbols: [Int32]
     private let nextSymbols: [Int32]
+    /// The part's symbols after the kept ones (fewer than `batch * seq`) and their targets: they continue
+    /// the last stream, which is how evaluation scores every symbol of a part, not only whole windows.
+    public let tailInputs: [Int32]
+    public let tailTargets: [Int32]
+
+    /// Every stream's inputs and targets in full (the last stream with the tail after it): what each
+    /// prediction of a whole pass plus the tail is conditioned on, for models that do not carry a state.
+    public var streams: [(inputs: ArraySlice<Int32>, targets: ArraySlice<Int32>)] {
+        let length = windowsPerEpoch * seq
+        return (0..<batch).map { r in
+            let lo = r * length, hi = (r + 1) * length
+            if r == batch - 1 && !tailInputs.isEmpty {
+                return (ArraySlice(Array(symbols[lo..<hi]) + tailInputs), ArraySlice(Array(nextSymbols[lo..<hi]) + tailTargets))
+            }
+            return (symbols[lo..<hi], nextSymbols[lo..<hi])
+        }
+    }
 
     /// Batches of `batch x seq` over `part`. A part with fewer than `batch * seq` symbols shrinks
     /// batch and seq (halving the larger) with a warning instead of failing; an empty part is an error.
@@ -84,6 +101,8 @@ public struct Batcher: Sendable {
         self.windowsPerEpoch = windows
         self.symbols = Array(xs.prefix(kept))
         self.nextSymbols = Array(ys.prefix(kept))
+        self.tailInputs = Array(xs[kept...])
+        self.tailTargets = Array(ys[kept...])
         self.warnings = warnings
         self.position = BatchPosition()
         try setPosition(position)

@@ -79,8 +79,14 @@ extension Builtins {
                 throw ShellError("cell must be \"standard\", \"coupled\" or \"peephole\", not \"\(other)\"", at: a.keywordLocation("cell"))
             }
         }
-        let config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: embed,
+        let tie = try (a.keyword("tie") ?? defaultValue(a, "tie")).bool(at: a.keywordLocation("tie"))
+        if tie && embed != 0 && embed != hidden {
+            throw ShellError("tie=true shares the embedding with the decoder, so embed must equal hidden (\(hidden)), got \(embed)",
+                             at: a.keywordLocation("embed"), hint: "leave embed out (it becomes \(hidden)) or set embed=\(hidden)")
+        }
+        var config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: tie ? hidden : embed,
                                  dropout: Float(dropout), initialization: initialization)
+        config.tie = tie
         var rng = RandomSource(seed: seed)
         let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
         if let v = a.keyword("forget_bias"), !v.isNone {
@@ -100,7 +106,16 @@ extension Builtins {
         return .model(ModelValue(model: model, vocabulary: c.vocabulary))
     }
 
-    static let modelKeywords = ["hidden", "layers", "embed", "dropout", "init", "seed"]
+    /// The vocabulary of a model or n-gram value (nil for anything else).
+    static func evalVocabulary(_ v: Value) -> Vocabulary? {
+        switch v {
+        case .model(let m): return m.vocabulary
+        case .ngram(let n): return n.corpus.vocabulary
+        default: return nil
+        }
+    }
+
+    static let modelKeywords = ["hidden", "layers", "embed", "tie", "dropout", "init", "seed"]
 
     /// The trainer for `train`/`step`. Keywords not given keep the values of the model's last run (the
     /// usage's defaults for a first run). The model's own trainer when the corpus and settings are
@@ -171,9 +186,9 @@ extension Builtins {
     }
 
     static let modelBuiltins: [Builtin] = [
-        Builtin(name: "corpus", usage: "corpus(\"file.txt\", val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
-                summary: "loads a UTF-8 text; symbols are Unicode scalars; layout \"charrnn\" (default) or \"contiguous\"",
-                keywords: ["val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size") { interp, a in
+        Builtin(name: "corpus", usage: "corpus(\"file.txt\", unit=\"char\", vocab=10000, lower=false, val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
+                summary: "loads a UTF-8 text; unit \"char\": symbols are Unicode scalars; unit \"word\": words and punctuation (Unicode letters are letters), <eos> at line ends, the vocab most frequent kept and the rest read as <unk> (lower=true lower-cases); layout \"charrnn\" (default) or \"contiguous\"",
+                keywords: ["unit", "vocab", "lower", "val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size\nwords = corpus(\"input.txt\", unit=\"word\", vocab=1000)\nwords.unk_rate") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             var spec = SplitSpec()
@@ -187,25 +202,39 @@ extension Builtins {
             }
             spec.layout = l
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
-            let corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
+            let unit = try str(a, "unit")
+            let corpus: Corpus
+            switch unit {
+            case "char":
+                corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
+            case "word":
+                let vocab = try int(a, "vocab")
+                guard vocab >= 2, vocab <= 10_000_000 else {
+                    throw ShellError("vocab must be in 2...10000000 (it counts <unk> and <eos>), got \(vocab)", at: a.keywordLocation("vocab"))
+                }
+                let lower = try (a.keyword("lower") ?? defaultValue(a, "lower")).bool(at: a.keywordLocation("lower"))
+                corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path, words: vocab, lower: lower) }
+            default:
+                throw ShellError("unit must be \"char\" or \"word\", not \"\(unit)\"", at: a.keywordLocation("unit"))
+            }
             let splits = try engine(a.location) { try CorpusSplits(corpus, spec) }
             for w in splits.warnings { interp.write("warning: \(w)\n") }
             return .corpus(CorpusValue(path: path, corpus: corpus, splits: splits))
         },
-        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, init=\"pytorch\", seed=123)",
+        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, tie=false, dropout=0, init=\"pytorch\", seed=123)",
                 summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
                 summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes), cell=\"peephole\" the gates also read the cell; forget_bias sets the forget gate's bias (none keeps the initialisation's: init=\"charrnn\" sets 1: σ(1) ≈ 0.73 of the cell kept per step; init=\"pytorch\" draws it)",
                 keywords: modelKeywords + ["cell", "forget_bias"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
             try makeModel(.lstm, a)
         },
-        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",
+        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, tie=false, init=\"pytorch\", seed=123)",
                 summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = gru(text, hidden=32, layers=1, embed=16)\nm.encoder.weight.shape") { _, a in
             try makeModel(.gru, a)
         },
-        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
+        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
                 summary: "an LSTM with peepholes: the gates also read the cell (i, f from c_prev, o from c, through rnn.weight_ci/cf/co); it runs on its definition (see m.plan)",
                 keywords: modelKeywords + ["forget_bias"], example: "text = corpus(\"input.txt\")\nm = peephole(text, hidden=16, layers=1)\nm.rnn.weight_cf_l0.shape") { _, a in
             try makeModel(.peephole, a)
@@ -307,7 +336,7 @@ extension Builtins {
             }
             return .tensor(r.loss)
         },
-        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits per char, perplexity",
+        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits and perplexity per unit (char or word, named in the result); every symbol of a split is predicted once (the tail after whole windows continues the last stream), and an n-gram is scored on the very same predictions, so the counts agree",
                 keywords: ["batch", "seq"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
             try a.expectCount(2...2)
             let target = a.positional[1].0
@@ -331,18 +360,22 @@ extension Builtins {
                 }
                 report = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
             case (.ngram(let n), .split(let s)):
-                let e = try engine(a.location) { try n.model.evaluate(s.part) }
+                // The predictions a recurrent model's eval makes with the same batch and seq (same count, same targets).
+                let b = try int(a, "batch"), q = try int(a, "seq")
+                let e = try engine(a.location) { try n.model.evaluate(s.part, batch: b, seq: q) }
                 report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
             case (.ngram(let n), .string(let text)):
                 let ids = try engine(a.location(1)) { try n.corpus.vocabulary.encode(text) }
-                let e = try engine(a.location) { try n.model.evaluate(ids) }
+                guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
+                let e = try engine(a.location) { try n.model.evaluate(inputs: Array(ids.dropLast()), targets: Array(ids.dropFirst())) }
                 report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
             default:
                 throw ShellError("eval takes a model or n-gram and a text (e.g. text.val), got a \(a.positional[0].0.kind) and a \(target.kind)", at: a.location)
             }
+            let unit = evalVocabulary(a.positional[0].0)?.unitName ?? "char"
             return .record([
                 ("nats", .number(report.nats)), ("bits", .number(report.bits)), ("perplexity", .number(report.perplexity)),
-                ("chars", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
+                ("unit", .string(unit)), (unit + "s", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
             ])
         },
         Builtin(name: "sample", usage: "sample m 300 temp=1 prime=\"\" seed=1 topk=0",

@@ -9,6 +9,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     /// Dropout probability on the output of every layer but the last (as PyTorch's nn.LSTM).
     public var dropout: Float
     public var initialization: Initialization
+    /// Weight tying (Press & Wolf 2017): the decoder's weight is the embedding (`encoder.weight`), so
+    /// there is no `decoder.weight`; needs `embed == hidden`.
+    public var tie: Bool = false
 
     public enum Initialization: String, Sendable, Codable {
         /// char-rnn's: uniform ±0.08 for everything, forget-gate biases 1.
@@ -43,6 +46,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         guard layers >= 1 && layers <= 64 else { throw bad("layers \(layers) must be in 1...64") }
         guard embed >= 0 && embed <= 16384 else { throw bad("embed size \(embed) must be in 0...16384") }
         guard dropout >= 0 && dropout < 1 else { throw bad("dropout \(dropout) must be in [0, 1)") }
+        guard !tie || embed == hidden else { throw bad("tie=true needs embed = hidden (the decoder reads h with the embedding's rows), got embed \(embed), hidden \(hidden)") }
     }
 }
 

@@ -46,7 +46,7 @@ public final class RecurrentModel {
             }
         }
         let decBound: Float = config.initialization == .charRNN ? 0.08 : 1 / Float(h).squareRoot()
-        entries.append(("decoder.weight", try uniform([v, h], decBound)))
+        if !config.tie { entries.append(("decoder.weight", try uniform([v, h], decBound))) }
         entries.append(("decoder.bias", try uniform([v], decBound)))
         parameters = NamedParameters(entries)
     }
@@ -77,7 +77,7 @@ public final class RecurrentModel {
             out.append(("rnn.bias_hh_l\(l)", [g]))
             for name in c.cell.definition.extraParameters { out.append(("rnn.\(name)_l\(l)", [c.hidden])) }
         }
-        out.append(("decoder.weight", [c.vocabSize, c.hidden]))
+        if !c.tie { out.append(("decoder.weight", [c.vocabSize, c.hidden])) }
         out.append(("decoder.bias", [c.vocabSize]))
         return out
     }
@@ -100,7 +100,8 @@ public final class RecurrentModel {
                            hidden: config.hidden, oneHotInput: l == 0 && config.embed == 0)
     }
 
-    var decoderWeight: Tensor { param("decoder.weight") }
+    /// With tying, the embedding itself (its gradient gets both uses).
+    var decoderWeight: Tensor { param(config.tie ? "encoder.weight" : "decoder.weight") }
     var decoderBias: Tensor { param("decoder.bias") }
 }
 
