@@ -111,6 +111,7 @@ extension Builtins {
         switch v {
         case .model(let m): return m.vocabulary
         case .ngram(let n): return n.corpus.vocabulary
+        case .window(let w): return w.vocabulary
         default: return nil
         }
     }
@@ -250,6 +251,7 @@ extension Builtins {
         Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none",
                 summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay", keywords: trainKeywords + ["checkpoint_every"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             try a.expectCount(2...2)
+            if case .window(let w) = a.positional[0].0 { return try trainWindow(w, try corpusArg(a, 1), interp, a) }
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps")
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
@@ -359,6 +361,16 @@ extension Builtins {
                                           state: RecurrentState(config: m.model.config, batch: 1), train: false)
                 }
                 report = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
+            case (.window(let w), .split(let s)):
+                let b = try int(a, "batch"), q = try int(a, "seq")
+                report = try engine(a.location) {
+                    try w.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
+                }
+            case (.window(let w), .string(let text)):
+                let ids = try engine(a.location(1)) { try w.vocabulary.encode(text) }
+                guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
+                let part = CorpusSplit(name: "text", segments: [Array(ids.dropLast())], followers: [ids[ids.count - 1]])
+                report = try engine(a.location) { try w.model.evaluate(part, batch: 1, seq: ids.count - 1, splitSummary: "a given text") }
             case (.ngram(let n), .split(let s)):
                 // The predictions a recurrent model's eval makes with the same batch and seq (same count, same targets).
                 let b = try int(a, "batch"), q = try int(a, "seq")
@@ -399,6 +411,25 @@ extension Builtins {
                         return !interp.shouldStop()
                     }
                 }
+            case .window(let w):
+                let vocab = w.vocabulary
+                var ids = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
+                var rng = RandomSource(seed: s.seed)
+                var out = s.prime
+                interp.write(out)
+                var previous: Int? = ids.last.map(Int.init)
+                for _ in 0..<length {
+                    if interp.shouldStop() { break }
+                    let d = try engine(a.location) { try w.model.distribution(after: ids) }
+                    let next = drawSymbol(d.map { Float(Foundation.log(Swift.max($0, 1e-30))) }, temperature: s.temperature, topK: s.topK, rng: &rng)
+                    let piece = vocab.piece(next, after: previous)
+                    interp.write(piece)
+                    out += piece
+                    previous = next
+                    ids.append(Int32(next))
+                    if ids.count > 4 * w.model.config.n { ids.removeFirst(ids.count - w.model.config.n) }
+                }
+                text = out
             case .ngram(let n):
                 let vocab = n.corpus.vocabulary
                 let prompt = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
@@ -416,11 +447,19 @@ extension Builtins {
         Builtin(name: "save", usage: "save m \"path.safetensors\" training=false overwrite=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state); it replaces only an lmsh checkpoint unless overwrite=true",
                 keywords: ["training", "overwrite"], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nsave m \"m.safetensors\"\nload(\"m.safetensors\")") { interp, a in
             try a.expectCount(2...2)
-            let m = try modelArg(a, 0)
             let path = try a.positional[1].0.string(at: a.location(1), "a file path")
             let url = try interp.resolvePath(path, for: .write, at: a.location(1))
             let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
             let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
+            if case .window(let w) = a.positional[0].0 {
+                try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
+                try engine(a.location) {
+                    try Files.makeFolder(for: url, at: a.location(1))
+                    try WindowCheckpoint.save(w.model, vocabulary: w.vocabulary, steps: w.steps, lossHistory: w.lossHistory, to: url)
+                }
+                return .none
+            }
+            let m = try modelArg(a, 0)
             try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
             try engine(a.location) {
                 try Files.makeFolder(for: url, at: a.location(1))
@@ -441,7 +480,12 @@ extension Builtins {
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
-            let (model, info, _) = try engine(a.location(0)) { try ModelCheckpoint.load(from: url) }
+            let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
+            if WindowCheckpoint.isWindow(file) {
+                let w = try engine(a.location(0)) { try WindowCheckpoint.load(file) }
+                return .window(WindowValue(model: w.model, vocabulary: w.vocabulary, steps: w.steps, lossHistory: w.lossHistory))
+            }
+            let (model, info) = try engine(a.location(0)) { try ModelCheckpoint.model(from: file) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))
         },
     ]

@@ -27,6 +27,9 @@ extension Builtins {
         case .ngram(let n):
             return Querier(vocabulary: n.corpus.vocabulary, next: { ids in try n.model.distribution(after: ids) },
                            kind: "KN \(n.model.order)-gram")
+        case .window(let w):
+            return Querier(vocabulary: w.vocabulary, next: { ids in try w.model.distribution(after: ids) },
+                           kind: "window MLP")
         default:
             throw ShellError("expected a language model (rnn, lstm, gru, ngram or window), got a \(v.kind)", at: loc)
         }
@@ -66,7 +69,78 @@ extension Builtins {
         return "note: \(names) \(unknown.count == 1 ? "is" : "are") not in the vocabulary: read as <unk>"
     }
 
+    /// `train w text …` for a window model: the batcher's windows in order, an optimizer step per window.
+    static func trainWindow(_ w: WindowValue, _ c: CorpusValue, _ interp: Interpreter, _ a: CallArgs) throws -> Value {
+        var steps = try int(a, "steps")
+        try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
+        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+        guard c.vocabulary == w.vocabulary else { throw ShellError("this corpus has another vocabulary than the model", at: a.location(1)) }
+        let batch = try int(a, "batch"), seq = try int(a, "seq")
+        let optName = try str(a, "opt")
+        guard let opt = OptimizerKind(rawValue: optName) else {
+            throw ShellError("unknown optimizer \"\(optName)\"", at: a.keywordLocation("opt"),
+                             hint: Suggest.hint(for: optName, among: OptimizerKind.allCases.map(\.rawValue)))
+        }
+        guard let clipMode = ClipMode(rawValue: try str(a, "clip_mode")) else {
+            throw ShellError("clip_mode must be \"norm\" or \"value\"", at: a.keywordLocation("clip_mode"))
+        }
+        let lr = Float(try num(a, "lr")), clip = Float(try num(a, "clip"))
+        let t: WindowTrainer
+        if let old = w.trainer, w.trainerCorpus === c, old.batcher.batch <= batch, old.lr == lr, old.optimizer.settings.kind == opt,
+           old.clip == clip, old.clipMode == clipMode {
+            t = old
+        } else {
+            t = try engine(a.location) {
+                try WindowTrainer(model: w.model, part: c.splits.train, batch: batch, seq: seq, optimizer: opt, lr: lr, clip: clip,
+                                  clipMode: clipMode, steps: w.steps, lossHistory: w.lossHistory)
+            }
+            w.trainer = t
+            w.trainerCorpus = c
+        }
+        let start = Date()
+        var last: (loss: Float, stats: GradientStats)?
+        var done = 0
+        while done < steps {
+            if interp.shouldStop() { break }
+            last = try engine(a.location) { try t.step() }
+            done += 1
+            if let l = last, !l.loss.isFinite {
+                interp.write("warning: the loss became \(l.loss) at step \(t.stepCount)\n")
+                break
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            let symbols = Double(done * t.batcher.batch * t.batcher.seq)
+            if let l = last {
+                interp.progress(TrainProgress(step: t.stepCount, done: done, of: steps,
+                                              epoch: Double(t.stepCount) / Double(t.batcher.windowsPerEpoch), loss: l.loss, stats: l.stats,
+                                              lr: lr, symbolsPerSecond: symbols / Swift.max(elapsed, 1e-9),
+                                              etaSeconds: elapsed / Double(done) * Double(steps - done)))
+            }
+        }
+        var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount)))]
+        if let l = last {
+            fields.append(("train_loss", .number(Double(l.loss))))
+            fields.append(("grad_norm", .number(Double(l.stats.norm))))
+        }
+        fields.append(("seconds", .number((Date().timeIntervalSince(start) * 100).rounded() / 100)))
+        return .record(fields)
+    }
+
     static let wordBuiltins: [Builtin] = [
+        Builtin(name: "window", usage: "window(text, n=4, embed=32, hidden=64, seed=123)",
+                summary: "Bengio et al. 2003's fixed-window neural language model: the last n−1 symbols' embeddings, concatenated, through tanh(d + H x) to softmax(b + U h); trained, evaluated, sampled, saved and queried (prob, next) with the same verbs as the recurrent models",
+                keywords: ["n", "embed", "hidden", "seed"], example: "words = corpus(\"input.txt\", unit=\"word\", vocab=500)\nw = window(words, n=4, embed=16, hidden=32)\ntrain w words steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\neval w words.val") { _, a in
+            try a.expectCount(1...1)
+            let c = try corpusArg(a, 0)
+            let n = try int(a, "n"), embed = try int(a, "embed"), hidden = try int(a, "hidden")
+            let seed = try Builtins.seed(a)
+            let v = c.vocabulary
+            let pad: Int32 = v.unit == .word ? Vocabulary.eosID : (v.id(of: "\n") ?? 0)
+            let config = WindowModel.Config(n: n, vocabSize: v.count, embed: embed, hidden: hidden, pad: pad)
+            var rng = RandomSource(seed: seed)
+            let model = try engine(a.location) { try WindowModel(config, rng: &rng) }
+            return .window(WindowValue(model: model, vocabulary: v))
+        },
         Builtin(name: "prob", usage: "prob m \"the students opened their\" \"books\"",
                 summary: "p(word | context), read from the start of a line: for a word model the product over the word's tokens; for a character model over its characters after the context and a space; out-of-vocabulary words are read as <unk>, and named",
                 keywords: [], example: "words = corpus(\"input.txt\", unit=\"word\", vocab=500)\nlm = ngram(words, n=3)\nprob lm \"the students opened their\" \"books\"") { interp, a in

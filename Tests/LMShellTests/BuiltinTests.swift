@@ -142,7 +142,7 @@ final class BuiltinTests {
         "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
-        "prob", "next",
+        "prob", "next", "window",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -202,6 +202,7 @@ final class BuiltinTests {
         case "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians": try checkStateVerb(name)
         case "plot", "export": try checkPicture(name)
         case "prob", "next": try checkWordQuestion(name)
+        case "window": try checkWindow()
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }
@@ -866,6 +867,15 @@ final class BuiltinTests {
             #expect(try display(i, "next(lm, \"the cat\", k=1).words") == "[\"sat\"]")
             expectError(i, "next lm \"the\" k=0", "k must be in 1...1000, got 0", at: (1, 15), hint: nil)
         }
+    }
+
+    /// The window model is trained, evaluated, sampled and saved in WordBuiltinTests; here its shape and errors.
+    func checkWindow() throws {
+        let (i, _, corpus, _) = try corpusShell()
+        try i.run("wm = window(text, n=3, embed=4, hidden=8)")
+        let v = corpus.vocabulary.count
+        #expect(try display(i, "wm") == "window MLP model (Bengio 2003): 2 chars × embedding 4 → tanh 8 → vocab \(v), \(v * 4 + 8 * 8 + 8 + v * 8 + v) parameters")
+        expectError(i, "window(text, n=1)", "window: n 1 must be in 2...64 (a window of n − 1 symbols)", at: (1, 1), hint: nil)
     }
 
     func checkNGram() throws {

@@ -202,4 +202,32 @@ final class WordBuiltinTests {
         #expect(out.text.contains("█"))
         #expect(errorMessage(i, "prob cm \"the §\" \"x\"")?.contains("not in this character model's vocabulary") == true)
     }
+
+    @Test func windowModelThroughTheVerbs() throws {
+        let (i, out, _) = try shell()
+        try i.run("wm = window(w, n=3, embed=8, hidden=16)")
+        #expect(try value(i, "wm").display.hasPrefix("window MLP model (Bengio 2003): 2 words × embedding 8 → tanh 16 → vocab 12"))
+        let before = num(try record(i, "eval wm w.val batch=4 seq=6"), "nats")
+        let r = try record(i, "train wm w steps=150 batch=4 seq=6 opt=\"adam\" lr=0.02")
+        #expect(num(r, "steps") == 150)
+        let e = try record(i, "eval wm w.val batch=4 seq=6")
+        #expect(num(e, "nats") < before - 1 && e["unit"]?.display == "word")
+        try i.run("lm = ngram(w, n=3)")
+        #expect(num(try record(i, "eval lm w.val batch=4 seq=6"), "words") == num(e, "words"))
+        // prob is the model's own distribution after <eos> the … their (its last two words).
+        guard case .window(let wv)? = i.variables["wm"] else { Issue.record("no window"); return }
+        let v = wv.vocabulary
+        let ctx = [Vocabulary.eosID] + v.encodeWords("the students opened their").ids
+        let books = try #require(v.id(ofWord: "books"))
+        let p = try record(i, "prob wm \"the students opened their\" \"books\"")
+        #expect(abs(num(p, "p") - (try wv.model.distribution(after: ctx))[Int(books)]) < 1e-9)
+        #expect(try record(i, "next wm \"the students opened their\" k=2")["words"].map { $0.display.hasPrefix("[\"books\"") } == true)
+        out.text = ""
+        try i.run("sample wm 10 prime=\"the\" seed=4")
+        #expect(out.text.hasPrefix("the ") && out.text.split(separator: " ").count >= 5, "\(out.text)")
+        try i.run("save wm \"wm.safetensors\"")
+        try i.run("wm2 = load(\"wm.safetensors\")")
+        #expect(num(try record(i, "eval wm2 w.val batch=4 seq=6"), "nats") == num(e, "nats"))
+        #expect(try value(i, "wm2").display.hasSuffix("trained 150 steps"))
+    }
 }
