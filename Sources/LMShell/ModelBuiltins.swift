@@ -223,7 +223,7 @@ extension Builtins {
             return .corpus(CorpusValue(path: path, corpus: corpus, splits: splits))
         },
         Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, tie=false, dropout=0, init=\"pytorch\", seed=123)",
-                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
+                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c); over characters or words (a word corpus wants embed=); tie=true shares the embedding with the decoder (Press & Wolf 2017; embed becomes hidden)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a)
         },
         Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
@@ -240,7 +240,7 @@ extension Builtins {
                 keywords: modelKeywords + ["forget_bias"], example: "text = corpus(\"input.txt\")\nm = peephole(text, hidden=16, layers=1)\nm.rnn.weight_cf_l0.shape") { _, a in
             try makeModel(.peephole, a)
         },
-        Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
+        Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "an n-gram over the corpus's symbols (characters, or words for a word corpus) with interpolated Kneser-Ney smoothing, trained on text.train",
                 keywords: ["n"], example: "text = corpus(\"input.txt\")\nlm = ngram(text, n=3)\neval lm text.val") { _, a in
             try a.expectCount(1...1)
             let c = try corpusArg(a, 0)
@@ -435,7 +435,17 @@ extension Builtins {
                 let prompt = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
                 var rng = RandomSource(seed: s.seed)
                 let ids = try engine(a.location) { try n.model.sample(count: length, prompt: prompt, temperature: Double(s.temperature == 0 ? 1e-3 : s.temperature), rng: &rng) }
-                text = s.prime + (try engine(a.location) { try vocab.decode(ids) })
+                if vocab.unit == .word {
+                    // Words after the prime's last token, spaced as the sampler spaces them.
+                    var previous = prompt.last.map(Int.init), out = s.prime
+                    for id in ids.map(Int.init) {
+                        out += vocab.piece(id, after: previous)
+                        previous = id
+                    }
+                    text = out
+                } else {
+                    text = s.prime + (try engine(a.location) { try vocab.decode(ids) })
+                }
                 interp.write(text)
             default:
                 throw ShellError("sample takes a model or an n-gram, got a \(a.positional[0].0.kind)", at: a.location(0))

@@ -98,6 +98,11 @@ final class WordBuiltinTests {
             #expect(num(n, "words") == num(r, "words"))
             #expect(Int(num(r, "words")) == part.count, "every token of the split is predicted once")
         }
+        // A word n-gram samples words, spaced after the prime.
+        let out = Output()
+        i.output = { out.text += $0 }
+        try i.run("sample lm 8 prime=\"the students\" seed=1")
+        #expect(out.text.hasPrefix("the students ") && out.text.split(separator: " ").count >= 6, "\(out.text)")
         // A string: both predict every token after the first.
         #expect(num(try record(i, "eval lm \"the students opened their books\""), "words") == 4)
         #expect(num(try record(i, "eval m \"the students opened their books\""), "words") == 4)
