@@ -338,18 +338,19 @@ extension Builtins {
             }
             return .tensor(r.loss)
         },
-        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits and perplexity per unit (char or word, named in the result); every symbol of a split is predicted once (the tail after whole windows continues the last stream), and an n-gram is scored on the very same predictions, so the counts agree",
-                keywords: ["batch", "seq"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
+        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50, unit=none", summary: "loss over a whole text with the state carried: nats, bits and perplexity per unit (char or word, named in the result); every symbol of a split is predicted once (the tail after whole windows continues the last stream), and an n-gram is scored on the very same predictions, so the counts agree; unit=\"word\" scores a character model per word (its summed character losses over the text's word tokens, an <eos> per line), so char and word models meet on one table",
+                keywords: ["batch", "seq", "unit"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
             try a.expectCount(2...2)
             let target = a.positional[1].0
-            let report: LossReport
+            let measured: LossReport
+            try a.checkKeywords(["batch", "seq", "unit"])
             switch (a.positional[0].0, target) {
             case (.model(let m), .split(let s)):
                 let b = try int(a, "batch"), q = try int(a, "seq")
                 let (window, overflow) = b.multipliedReportingOverflow(by: q)
                 try Limits.checkWindow(m.model.config, batch: 1, seq: overflow ? s.part.count : min(max(window, 0), s.part.count),
                                        op: "eval", at: a.location)
-                report = try engine(a.location) {
+                measured = try engine(a.location) {
                     try m.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
                 }
             case (.model(let m), .string(let text)):
@@ -360,31 +361,56 @@ extension Builtins {
                     try FusedWindow().run(m.model, ids: Array(ids.dropLast()), targets: Array(ids.dropFirst()), batch: 1,
                                           state: RecurrentState(config: m.model.config, batch: 1), train: false)
                 }
-                report = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
+                measured = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
             case (.window(let w), .split(let s)):
                 let b = try int(a, "batch"), q = try int(a, "seq")
-                report = try engine(a.location) {
+                measured = try engine(a.location) {
                     try w.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
                 }
             case (.window(let w), .string(let text)):
                 let ids = try engine(a.location(1)) { try w.vocabulary.encode(text) }
                 guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
                 let part = CorpusSplit(name: "text", segments: [Array(ids.dropLast())], followers: [ids[ids.count - 1]])
-                report = try engine(a.location) { try w.model.evaluate(part, batch: 1, seq: ids.count - 1, splitSummary: "a given text") }
+                measured = try engine(a.location) { try w.model.evaluate(part, batch: 1, seq: ids.count - 1, splitSummary: "a given text") }
             case (.ngram(let n), .split(let s)):
                 // The predictions a recurrent model's eval makes with the same batch and seq (same count, same targets).
                 let b = try int(a, "batch"), q = try int(a, "seq")
                 let e = try engine(a.location) { try n.model.evaluate(s.part, batch: b, seq: q) }
-                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
+                measured = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
             case (.ngram(let n), .string(let text)):
                 let ids = try engine(a.location(1)) { try n.corpus.vocabulary.encode(text) }
                 guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
                 let e = try engine(a.location) { try n.model.evaluate(inputs: Array(ids.dropLast()), targets: Array(ids.dropFirst())) }
-                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
+                measured = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
             default:
                 throw ShellError("eval takes a model or n-gram and a text (e.g. text.val), got a \(a.positional[0].0.kind) and a \(target.kind)", at: a.location)
             }
-            let unit = evalVocabulary(a.positional[0].0)?.unitName ?? "char"
+            var unit = evalVocabulary(a.positional[0].0)?.unitName ?? "char"
+            var report = measured
+            if let u = a.keyword("unit"), !u.isNone {
+                let asked = try u.string(at: a.keywordLocation("unit"))
+                switch (asked, unit) {
+                case ("char", "char"), ("word", "word"): break
+                case ("word", "char"):
+                    // The same total loss, divided among the text's words rather than its characters.
+                    let text: String
+                    switch target {
+                    case .split(let sp): text = try engine(a.location(1)) { try sp.corpus.vocabulary.decode(sp.part.segments.joined()) }
+                    case .string(let t): text = t
+                    default: text = ""
+                    }
+                    var words = 0
+                    WordTokenizer.forEachToken(in: text) { _ in words += 1 }
+                    guard words > 0 else { throw ShellError("the text has no words to score per word", at: a.location(1)) }
+                    report = LossReport(nats: report.nats * Double(report.characters) / Double(words), characters: words,
+                                        splitSummary: report.splitSummary, unit: "word")
+                    unit = "word"
+                case ("char", _):
+                    throw ShellError("a word model's loss has no per-character share", at: a.keywordLocation("unit"), hint: "leave unit out, or use \"word\"")
+                default:
+                    throw ShellError("unit must be \"char\" or \"word\", not \"\(asked)\"", at: a.keywordLocation("unit"))
+                }
+            }
             return .record([
                 ("nats", .number(report.nats)), ("bits", .number(report.bits)), ("perplexity", .number(report.perplexity)),
                 ("unit", .string(unit)), (unit + "s", .number(Double(report.characters))), ("split", .string(report.splitSummary)),

@@ -986,7 +986,7 @@ final class BuiltinTests {
         expectError(i, "eval m \"t\"", "eval needs a text of at least two characters", at: (1, 8), hint: nil)
         expectError(i, "eval m 3", "eval takes a model or n-gram and a text (e.g. text.val), got a model and a number", at: (1, 1), hint: nil)
         expectError(i, "eval 3 text.val", "eval takes a model or n-gram and a text (e.g. text.val), got a number and a text", at: (1, 1), hint: nil)
-        expectError(i, "eval m text.val batch=4 seq=8 steps=3", "eval has no keyword 'steps'", at: (1, 31), hint: "its keywords are batch, seq")
+        expectError(i, "eval m text.val batch=4 seq=8 steps=3", "eval has no keyword 'steps'", at: (1, 31), hint: "its keywords are batch, seq, unit")
     }
 
     /// `loss` is the fused path's loss on the same text, and its backward gives the model's gradient

@@ -235,4 +235,21 @@ final class WordBuiltinTests {
         #expect(num(try record(i, "eval wm2 w.val batch=4 seq=6"), "nats") == num(e, "nats"))
         #expect(try value(i, "wm2").display.hasSuffix("trained 150 steps"))
     }
+
+    @Test func characterModelsScoredPerWord() throws {
+        let (i, _, _) = try shell()
+        try i.run("t = corpus(\"input.txt\", val=0.1, batch=4, seq=16)")
+        try i.run("cm = lstm(t, hidden=8, layers=1)")
+        let perChar = try record(i, "eval cm t.val batch=4 seq=16")
+        let perWord = try record(i, "eval cm t.val batch=4 seq=16 unit=\"word\"")
+        guard case .corpus(let c)? = i.variables["t"] else { return }
+        let words = WordTokenizer.tokens(try c.vocabulary.decode(c.splits.val.segments.joined())).count
+        #expect(num(perWord, "words") == Double(words) && perWord["unit"]?.display == "word")
+        // The same total loss: nats per char × chars = nats per word × words.
+        #expect(abs(num(perChar, "nats") * num(perChar, "chars") - num(perWord, "nats") * Double(words)) < 1e-6 * num(perChar, "chars"))
+        #expect(errorMessage(i, "eval lm w.val unit=\"char\"") != nil)
+        try i.run("lm = ngram(w, n=2)")
+        #expect(errorMessage(i, "eval lm w.val unit=\"char\"") == "a word model's loss has no per-character share")
+        #expect(errorMessage(i, "eval cm t.val unit=\"byte\"") == "unit must be \"char\" or \"word\", not \"byte\"")
+    }
 }
