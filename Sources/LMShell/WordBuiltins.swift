@@ -94,6 +94,12 @@ extension Builtins {
                 try WindowTrainer(model: w.model, part: c.splits.train, batch: batch, seq: seq, optimizer: opt, lr: lr, clip: clip,
                                   clipMode: clipMode, steps: w.steps, lossHistory: w.lossHistory)
             }
+            // One window's activations (embeddings, hidden layer, logits) must fit the element budget.
+            let wc = w.model.config
+            try at(a.location) {
+                _ = try Shape.count([t.batcher.batch, t.batcher.seq, wc.vocabSize + wc.hidden + (wc.n - 1) * wc.embed],
+                                    op: "train (batch × seq × activations per symbol)")
+            }
             w.trainer = t
             w.trainerCorpus = c
         }

@@ -234,6 +234,9 @@ final class WordBuiltinTests {
         try i.run("wm2 = load(\"wm.safetensors\")")
         #expect(num(try record(i, "eval wm2 w.val batch=4 seq=6"), "nats") == num(e, "nats"))
         #expect(try value(i, "wm2").display.hasSuffix("trained 150 steps"))
+        // A window of activations over the element budget is a positioned error, checked before allocating.
+        i.configuration.limits = .tight
+        #expect(errorMessage(i, "train wm w steps=1 batch=1000 seq=1000")?.contains("train (batch × seq × activations per symbol)") == true)
     }
 
     @Test func characterModelsScoredPerWord() throws {
