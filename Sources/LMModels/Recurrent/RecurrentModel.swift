@@ -25,8 +25,10 @@ public final class RecurrentModel {
         }
         if config.embed > 0 {
             // PyTorch's nn.Embedding draws N(0, 1); char-rnn has no embedding. Use the layer bound for char-rnn.
-            let e = config.initialization == .charRNN
-                ? try uniform([v, config.embed], bound) : try Tensor.randn([v, config.embed], rng: &rng, requiresGrad: true)
+            // Tied, it is also the decoder: uniform ±0.1 as PyTorch's word_language_model draws both (N(0, 1)
+            // rows would start the logits far from uniform).
+            let e = config.initialization == .charRNN ? try uniform([v, config.embed], bound)
+                : config.tie ? try uniform([v, config.embed], 0.1) : try Tensor.randn([v, config.embed], rng: &rng, requiresGrad: true)
             entries.append(("encoder.weight", e))
         }
         for l in 0..<config.layers {
