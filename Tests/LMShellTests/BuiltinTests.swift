@@ -142,7 +142,7 @@ final class BuiltinTests {
         "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
-        "prob", "next", "window",
+        "prob", "next", "window", "classify", "tag",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -203,6 +203,7 @@ final class BuiltinTests {
         case "plot", "export": try checkPicture(name)
         case "prob", "next": try checkWordQuestion(name)
         case "window": try checkWindow()
+        case "classify", "tag": try checkHead(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }
@@ -876,6 +877,18 @@ final class BuiltinTests {
         let v = corpus.vocabulary.count
         #expect(try display(i, "wm") == "window MLP model (Bengio 2003): 2 chars × embedding 4 → tanh 8 → vocab \(v), \(v * 4 + 8 * 8 + 8 + v * 8 + v) parameters")
         expectError(i, "window(text, n=1)", "window: n 1 must be in 2...64 (a window of n − 1 symbols)", at: (1, 1), hint: nil)
+    }
+
+    /// The heads learn in HeadBuiltinTests; here their argument errors.
+    func checkHead(_ name: String) throws {
+        let (i, _, _, _) = try corpusShell()
+        try i.run("m = rnn(text, hidden=4)")
+        if name == "classify" {
+            expectError(i, "classify(m, [\"a\"])", "classify needs a list of at least two texts, one per class", at: (1, 13), hint: nil)
+        } else {
+            expectError(i, "tag(m, \"the cat\", feature=\"colour\")", "no feature \"colour\"", at: (1, 19),
+                        hint: "one of line_position, quotes, parens, brace_depth, comment, if_body, word_start")
+        }
     }
 
     func checkNGram() throws {

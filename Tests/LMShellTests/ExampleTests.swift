@@ -129,7 +129,7 @@ struct ExampleTests {
         let groups: [(String, [Builtin])] = [
             ("tensors", Builtins.tensorBuiltins), ("autodiff", Builtins.autodiffBuiltins),
             ("models", Builtins.modelBuiltins), ("inspection", Builtins.inspectBuiltins + Builtins.stateBuiltins),
-            ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins), ("words", Builtins.wordBuiltins),
+            ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins), ("words", Builtins.wordBuiltins + Builtins.headBuiltins),
         ]
         func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
         var lines = ["| group | verb | what it does | example |", "|---|---|---|---|"]
