@@ -35,9 +35,9 @@ public enum BenchCommand {
         let report: BenchReport
         switch o.mode {
         case .sgemm: report = SgemmBench.run()
-        case .sample: report = try SampleBench.run(o, data: try BenchData.load(o.data))
-        case .eval: report = try TrainBench.eval(o, data: try BenchData.load(o.data))
-        case .train, .standard: report = try TrainBench.train(o, data: try BenchData.load(o.data))
+        case .sample: report = try SampleBench.run(o, data: try BenchData.load(o.data, words: o.words))
+        case .eval: report = try TrainBench.eval(o, data: try BenchData.load(o.data, words: o.words))
+        case .train, .standard: report = try TrainBench.train(o, data: try BenchData.load(o.data, words: o.words))
         }
         print(summary(report))
         try report.emit(json: o.json, file: o.jsonFile)
@@ -66,6 +66,8 @@ public enum BenchCommand {
         ("b eval", ["--model", "lstm", "--hidden", "512", "--layers", "3", "--seq", "100", "--batch", "32", "--steps", "20", "--warmup", "3", "--eval-only"]),
         ("e 2x128", ["--hidden", "128", "--layers", "2", "--sample", "2000"]),
         ("e 3x512", ["--hidden", "512", "--layers", "3", "--sample", "2000"]),
+        ("w", ["--words", "10000", "--model", "lstm", "--embed", "200", "--hidden", "200", "--layers", "2", "--seq", "35", "--batch", "20", "--steps", "20"]),
+        ("w sample", ["--words", "10000", "--embed", "200", "--hidden", "200", "--layers", "2", "--sample", "2000"]),
         ("sgemm", ["--sgemm"]),
     ]
 

@@ -11,6 +11,18 @@ struct BenchData {
 
     static let candidates = ["data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"]
 
+    /// The text as words (vocabulary `vocab`) when `vocab > 0`: Tiny Shakespeare where found, else a
+    /// synthetic text of Zipf-distributed words.
+    static func load(_ path: String?, words vocab: Int) throws -> BenchData {
+        guard vocab > 0 else { return try load(path) }
+        if let p = path ?? candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            return BenchData(corpus: try Corpus(contentsOfFile: p, words: vocab), source: p + " (words)")
+        }
+        var rng = RandomSource(seed: 0)
+        let text = (0..<300_000).map { _ in "w\(Int(Double(vocab) * pow(rng.nextDouble(), 3)))" }.joined(separator: " ")
+        return BenchData(corpus: try Corpus(words: text, vocab: vocab, name: "synthetic"), source: "SYNTHETIC(300000 Zipf-like words)")
+    }
+
     static func load(_ path: String?) throws -> BenchData {
         if let path {
             return BenchData(corpus: try Corpus(contentsOfFile: path), source: path)

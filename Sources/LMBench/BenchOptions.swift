@@ -27,18 +27,27 @@ public struct BenchOptions: Sendable, Equatable {
     /// Print one JSON line (to stdout, or appended to `jsonFile`).
     public var json = false
     public var jsonFile: String?
+    /// Word-level: the text as words with this vocabulary (0: characters), as PyTorch's word_language_model.
+    public var words = 0
+    /// Embedding size (0: one-hot input).
+    public var embed = 0
+    /// Tie the decoder to the embedding (needs embed = hidden).
+    public var tie = false
 
     public init() {}
 
     public static let usage = """
         usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
-                          [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
+                          [--words V] [--embed E] [--tie] [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
                lmsh bench --typed [--rounds N] [--steps N] [--data FILE]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
           ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
           --sample N times generating N characters with batch 1, --sgemm measures cblas_sgemm
           (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`;
+          --words V reads the text as words (vocabulary V, as corpus(…, unit="word")), --embed E adds an
+          embedding, --tie ties it to the decoder (PyTorch's word_language_model: --words 10000 --embed 200
+          --hidden 200 --layers 2 --seq 35 --batch 20).
           --typed trains a 2×128 LSTM typed in lmsh (recurrent + def) beside the built-in one, interleaved.
         """
 
@@ -82,6 +91,9 @@ public struct BenchOptions: Sendable, Equatable {
             case "--clip": o.clip = try float()
             case "--seed": o.seed = UInt64(try int(0...Int.max))
             case "--data": o.data = try value()
+            case "--words": o.words = try int(2...10_000_000)
+            case "--embed": o.embed = try int(0...16384)
+            case "--tie": o.tie = true
             case "--eval-only": o.mode = .eval
             case "--sample":
                 o.sampleLength = try int(1...10_000_000)

@@ -7,7 +7,9 @@ import LMModels
 enum TrainBench {
     static func model(_ o: BenchOptions, vocab: Int) throws -> RecurrentModel {
         var rng = RandomSource(seed: o.seed)
-        return try RecurrentModel(ModelConfig(cell: o.model, vocabSize: vocab, hidden: o.hidden, layers: o.layers), rng: &rng)
+        var c = ModelConfig(cell: o.model, vocabSize: vocab, hidden: o.hidden, layers: o.layers, embed: o.embed)
+        c.tie = o.tie
+        return try RecurrentModel(c, rng: &rng)
     }
 
     /// Training steps through `Trainer` (what `train` in the shell runs): Adam, clipping by global norm,
@@ -34,7 +36,7 @@ enum TrainBench {
             if step >= o.warmup { times.append(dt) }
         }
         let flops = FlopCount.training(cell: o.model, vocab: m.config.vocabSize, hidden: o.hidden, layers: o.layers,
-                                       batch: trainer.batcher.batch, seq: trainer.batcher.seq)
+                                       batch: trainer.batcher.batch, seq: trainer.batcher.seq, embed: o.embed)
         var report = header(o, mode: "train", data: data, model: m, threads: trainer.threads)
         finish(&report, times: times, chars: trainer.batcher.batch * trainer.batcher.seq, flops: flops)
         report.add("first_loss", first)
@@ -61,7 +63,7 @@ enum TrainBench {
             if step >= o.warmup { times.append(dt) }
         }
         let flops = FlopCount.forward(cell: o.model, vocab: m.config.vocabSize, hidden: o.hidden, layers: o.layers,
-                                      batch: batcher.batch, seq: batcher.seq)
+                                      batch: batcher.batch, seq: batcher.seq, embed: o.embed)
         var report = header(o, mode: "eval", data: data, model: m, threads: window.threads)
         finish(&report, times: times, chars: batcher.batch * batcher.seq, flops: flops)
         return report
@@ -77,6 +79,8 @@ enum TrainBench {
         r.add("seq", o.seq)
         r.add("batch", o.batch)
         r.add("V", model.config.vocabSize)
+        r.add("unit", o.words > 0 ? "word" : "char")
+        r.add("embed", o.embed)
         r.add("params", model.parameters.scalarCount)
         r.add("threads", threads)
         r.add("data", data.source)

@@ -50,6 +50,23 @@ public struct Batcher: Sendable {
     private let nextSymbols: [Int32]
     /// A mapped part's pieces, read window by window instead of into `symbols` (`MappedText`).
     private let mapped: MappedPieces?
+    /// The part's symbols after the kept ones (fewer than `batch * seq`) and their targets: they continue
+    /// the last stream, which is how evaluation scores every symbol of a part, not only whole windows.
+    public let tailInputs: [Int32]
+    public let tailTargets: [Int32]
+
+    /// Every stream's inputs and targets in full (the last stream with the tail after it): what each
+    /// prediction of a whole pass plus the tail is conditioned on, for models that do not carry a state.
+    public var streams: [(inputs: ArraySlice<Int32>, targets: ArraySlice<Int32>)] {
+        let length = windowsPerEpoch * seq
+        return (0..<batch).map { r in
+            let lo = r * length, hi = (r + 1) * length
+            if r == batch - 1 && !tailInputs.isEmpty {
+                return (ArraySlice(Array(symbols[lo..<hi]) + tailInputs), ArraySlice(Array(nextSymbols[lo..<hi]) + tailTargets))
+            }
+            return (symbols[lo..<hi], nextSymbols[lo..<hi])
+        }
+    }
 
     /// Batches of `batch x seq` over `part`. A part with fewer than `batch * seq` symbols shrinks
     /// batch and seq (halving the larger) with a warning instead of failing; an empty part is an error.
@@ -87,6 +104,9 @@ public struct Batcher: Sendable {
         self.symbols = Array(xs.prefix(kept))
         self.nextSymbols = Array(ys.prefix(kept))
         self.mapped = part.mapped
+        // A mapped part keeps no symbols in memory: its tail is not served (evaluation scores whole windows).
+        self.tailInputs = part.mapped == nil ? Array(xs[kept...]) : []
+        self.tailTargets = part.mapped == nil ? Array(ys[kept...]) : []
         self.warnings = warnings
         self.position = BatchPosition()
         try setPosition(position)

@@ -13,7 +13,7 @@ public struct Corpus: Sendable {
     /// A file of `mapAtLeast` bytes or more, read through a memory map instead of into `ids` (`MappedText`).
     public let mapped: MappedText?
 
-    /// Number of symbols (Unicode scalars) in the text.
+    /// Number of symbols (Unicode scalars, or words for a word corpus) in the text.
     public var count: Int { mapped?.count ?? ids.count }
 
     /// Reads a UTF-8 text file. Errors are thrown for a missing file (or a directory), unreadable
@@ -21,15 +21,81 @@ public struct Corpus: Sendable {
     /// user can find it), an empty file and a file of a single symbol (nothing to predict).
     public init(contentsOfFile path: String, mapAtLeast: Int = MappedText.defaultThreshold) throws {
         var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+           let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size >= mapAtLeast {
+            self.init(mapped: try MappedText(path: path))
+            return
+        }
+        try self.init(text: try Corpus.readText(path), name: path)
+    }
+
+    /// Reads a UTF-8 text file as words (`WordTokenizer`): the `vocab` most frequent tokens (counting
+    /// `<unk>` and `<eos>`), the rest read as `<unk>`.
+    public init(contentsOfFile path: String, words vocab: Int, lower: Bool = false) throws {
+        try self.init(words: try Corpus.readText(path), vocab: vocab, lower: lower, name: path)
+    }
+
+    /// A word corpus of `text`. The vocabulary: `<unk>` (id 0), `<eos>` (id 1), then the `vocab - 2` most
+    /// frequent other tokens by count, ties broken by the tokens' Unicode scalar order, so it is
+    /// deterministic. Tokens are interned as they are read (4 bytes a token plus one string per distinct
+    /// token), never kept as a list of strings.
+    public init(words text: String, vocab: Int, lower: Bool = false, name: String = "text") throws {
+        guard vocab >= 2 else { throw CorpusError("corpus: vocab \(vocab) must be at least 2 (<unk> and <eos>)") }
+        var seen: [String: Int32] = [WordTokenizer.unk: 0, WordTokenizer.eos: 1]
+        var spelled: [String] = [WordTokenizer.unk, WordTokenizer.eos]
+        var counts: [Int] = [0, 0]
+        var provisional: [Int32] = []
+        provisional.reserveCapacity(text.utf8.count / 4)
+        WordTokenizer.forEachToken(in: text, lower: lower, finalEOS: true) { t in
+            if let id = seen[t] {
+                provisional.append(id)
+                counts[Int(id)] += 1
+            } else {
+                let id = Int32(spelled.count)
+                seen[t] = id
+                spelled.append(t)
+                counts.append(1)
+                provisional.append(id)
+            }
+        }
+        guard !provisional.isEmpty else { throw CorpusError("corpus: \(name) has no words") }
+        guard provisional.count > 1 else {
+            throw CorpusError("corpus: \(name) holds a single token; a language model needs at least two")
+        }
+        let ranked = (2..<spelled.count).sorted {
+            counts[$0] != counts[$1] ? counts[$0] > counts[$1]
+                : spelled[$0].unicodeScalars.lexicographicallyPrecedes(spelled[$1].unicodeScalars) { $0.value < $1.value }
+        }.prefix(vocab - 2)
+        var remap = [Int32](repeating: Vocabulary.unkID, count: spelled.count)
+        remap[1] = Vocabulary.eosID
+        var words = [WordTokenizer.unk, WordTokenizer.eos]
+        for p in ranked {
+            remap[p] = Int32(words.count)
+            words.append(spelled[p])
+        }
+        for i in provisional.indices { provisional[i] = remap[Int(provisional[i])] }
+        self.name = name
+        self.vocabulary = try Vocabulary(words: words, lower: lower)
+        self.ids = provisional
+        self.mapped = nil
+    }
+
+    /// The fraction of a word corpus's tokens read as `<unk>` (0 for a character corpus).
+    public var unkRate: Double {
+        guard vocabulary.unit == .word, !ids.isEmpty else { return 0 }
+        var n = 0
+        for id in ids where id == Vocabulary.unkID { n += 1 }
+        return Double(n) / Double(ids.count)
+    }
+
+    /// The text of a UTF-8 file, with errors that name the problem.
+    static func readText(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CorpusError("corpus: no such file: \(path)")
         }
         guard !isDirectory.boolValue else {
             throw CorpusError("corpus: \(path) is a directory, not a text file")
-        }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size >= mapAtLeast {
-            self.init(mapped: try MappedText(path: path))
-            return
         }
         let data: Data
         do {
@@ -45,7 +111,7 @@ public struct Corpus: Sendable {
                     + String(data[data.startIndex + offset], radix: 16, uppercase: true)
                     + " at byte offset \(offset) (line \(line))")
         }
-        try self.init(text: text, name: path)
+        return text
     }
 
     /// The corpus of a mapped file: no ids in memory.

@@ -177,6 +177,34 @@ public struct NGramModel: Sendable {
         return NGramEvaluation(symbols: count, totalNats: nats)
     }
 
+    /// Average loss over the predictions a recurrent model makes on `part` with `Batcher(part, batch:, seq:)`
+    /// and its tail: the same targets, each from its stream's symbols up to its input (the last `order - 1`
+    /// of them), so an n-gram and a neural model are scored over exactly the same predicted symbols.
+    public func evaluate(_ part: CorpusSplit, batch: Int, seq: Int) throws -> NGramEvaluation {
+        let batcher = try Batcher(part, batch: batch, seq: seq)
+        var nats = 0.0, count = 0
+        for s in batcher.streams {
+            let e = try evaluate(inputs: Array(s.inputs), targets: Array(s.targets))
+            nats += e.totalNats
+            count += e.symbols
+        }
+        return NGramEvaluation(symbols: count, totalNats: nats)
+    }
+
+    /// Average loss of predicting `targets[i]` from `inputs[...i]` (the last `order - 1` of them): the
+    /// next-symbol pairs a recurrent model is scored on (for a text: its symbols after the first).
+    public func evaluate(inputs: [Int32], targets: [Int32]) throws -> NGramEvaluation {
+        guard inputs.count == targets.count else { throw NGramError("n-gram: \(inputs.count) inputs, \(targets.count) targets") }
+        try NGramModel.check(inputs, vocabularySize: vocabularySize, what: "id")
+        try NGramModel.check(targets, vocabularySize: vocabularySize, what: "id")
+        var nats = 0.0
+        for i in inputs.indices {
+            let start = max(0, i - (order - 2))
+            nats -= log(uncheckedProbability(of: targets[i], context: start <= i ? inputs[start...i] : inputs[i..<i]))
+        }
+        return NGramEvaluation(symbols: inputs.count, totalNats: nats)
+    }
+
     /// `count` symbols sampled after `prompt`, each from `P(· | context)^(1/temperature)`
     /// renormalised, drawing one `rng.nextDouble()` per symbol (so a seed gives the same text on every
     /// machine).

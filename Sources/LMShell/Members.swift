@@ -15,7 +15,7 @@ enum Members {
     static func names(_ v: Value) -> [String] {
         switch v {
         case .tensor: return ["grad", "shape", "T", "rank", "size", "requires_grad"]
-        case .corpus: return ["train", "val", "test", "vocab", "vocab_size", "size", "path", "split"]
+        case .corpus: return ["train", "val", "test", "vocab", "vocab_size", "size", "path", "split", "unit", "unk_rate"]
         case .split: return ["size", "name"]
         case .model(let m):
             return Set(m.model.parameters.names.map { String($0.split(separator: ".").first ?? "") }).sorted()
@@ -43,7 +43,12 @@ enum Members {
             case "train": return .split(SplitValue(corpus: c, name: "train", part: c.splits.train))
             case "val": return .split(SplitValue(corpus: c, name: "val", part: c.splits.val))
             case "test": return .split(SplitValue(corpus: c, name: "test", part: c.splits.test))
-            case "vocab": return .string(String(String.UnicodeScalarView(c.vocabulary.scalars)))
+            case "vocab":
+                // A string of the characters for a character corpus; a list of the tokens for a word corpus.
+                if c.vocabulary.unit == .word { return .list(c.vocabulary.words.map(Value.string)) }
+                return .string(String(String.UnicodeScalarView(c.vocabulary.scalars)))
+            case "unit": return .string(c.vocabulary.unitName)
+            case "unk_rate": return .number(c.corpus.unkRate)
             case "vocab_size": return .number(Double(c.vocabulary.count))
             case "size": return .number(Double(c.corpus.count))
             case "path": return .string(c.path)

@@ -81,8 +81,14 @@ extension Builtins {
                 throw ShellError("cell must be \"standard\", \"coupled\" or \"peephole\", not \"\(other)\"", at: a.keywordLocation("cell"))
             }
         }
-        let config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: embed,
+        let tie = try (a.keyword("tie") ?? defaultValue(a, "tie")).bool(at: a.keywordLocation("tie"))
+        if tie && embed != 0 && embed != hidden {
+            throw ShellError("tie=true shares the embedding with the decoder, so embed must equal hidden (\(hidden)), got \(embed)",
+                             at: a.keywordLocation("embed"), hint: "leave embed out (it becomes \(hidden)) or set embed=\(hidden)")
+        }
+        var config = ModelConfig(cell: kind, vocabSize: c.vocabulary.count, hidden: hidden, layers: layers, embed: tie ? hidden : embed,
                                  dropout: Float(dropout), initialization: initialization)
+        config.tie = tie
         var rng = RandomSource(seed: seed)
         let model = try engine(a.location) { try RecurrentModel(config, rng: &rng) }
         if let v = a.keyword("forget_bias"), !v.isNone {
@@ -102,7 +108,17 @@ extension Builtins {
         return .model(ModelValue(model: model, vocabulary: c.vocabulary))
     }
 
-    static let modelKeywords = ["hidden", "layers", "embed", "dropout", "init", "seed"]
+    /// The vocabulary of a model or n-gram value (nil for anything else).
+    static func evalVocabulary(_ v: Value) -> Vocabulary? {
+        switch v {
+        case .model(let m): return m.vocabulary
+        case .ngram(let n): return n.corpus.vocabulary
+        case .window(let w): return w.vocabulary
+        default: return nil
+        }
+    }
+
+    static let modelKeywords = ["hidden", "layers", "embed", "tie", "dropout", "init", "seed"]
 
     /// The trainer for `train`/`step`. Keywords not given keep the values of the model's last run (the
     /// usage's defaults for a first run). The model's own trainer when the corpus and settings are
@@ -173,9 +189,9 @@ extension Builtins {
     }
 
     static let modelBuiltins: [Builtin] = [
-        Builtin(name: "corpus", usage: "corpus(\"file.txt\", val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
-                summary: "loads a UTF-8 text; symbols are Unicode scalars; layout \"charrnn\" (default) or \"contiguous\"",
-                keywords: ["val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size") { interp, a in
+        Builtin(name: "corpus", usage: "corpus(\"file.txt\", unit=\"char\", vocab=10000, lower=false, val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
+                summary: "loads a UTF-8 text; unit \"char\": symbols are Unicode scalars; unit \"word\": words and punctuation (Unicode letters are letters), <eos> at line ends, the vocab most frequent kept and the rest read as <unk> (lower=true lower-cases); layout \"charrnn\" (default) or \"contiguous\"",
+                keywords: ["unit", "vocab", "lower", "val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size\nwords = corpus(\"input.txt\", unit=\"word\", vocab=1000)\nwords.unk_rate") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             var spec = SplitSpec()
@@ -189,30 +205,44 @@ extension Builtins {
             }
             spec.layout = l
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
-            let corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
+            let unit = try str(a, "unit")
+            let corpus: Corpus
+            switch unit {
+            case "char":
+                corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
+            case "word":
+                let vocab = try int(a, "vocab")
+                guard vocab >= 2, vocab <= 10_000_000 else {
+                    throw ShellError("vocab must be in 2...10000000 (it counts <unk> and <eos>), got \(vocab)", at: a.keywordLocation("vocab"))
+                }
+                let lower = try (a.keyword("lower") ?? defaultValue(a, "lower")).bool(at: a.keywordLocation("lower"))
+                corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path, words: vocab, lower: lower) }
+            default:
+                throw ShellError("unit must be \"char\" or \"word\", not \"\(unit)\"", at: a.keywordLocation("unit"))
+            }
             let splits = try engine(a.location) { try CorpusSplits(corpus, spec) }
             for w in splits.warnings { interp.write("warning: \(w)\n") }
             return .corpus(CorpusValue(path: path, corpus: corpus, splits: splits))
         },
-        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, dropout=0, init=\"pytorch\", seed=123)",
-                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
+        Builtin(name: "rnn", usage: "rnn(text, hidden=128, layers=1, embed=0, tie=false, dropout=0, init=\"pytorch\", seed=123)",
+                summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c); over characters or words (a word corpus wants embed=); tie=true shares the embedding with the decoder (Press & Wolf 2017; embed becomes hidden)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
                 summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes), cell=\"peephole\" the gates also read the cell; forget_bias sets the forget gate's bias (none keeps the initialisation's: init=\"charrnn\" sets 1: σ(1) ≈ 0.73 of the cell kept per step; init=\"pytorch\" draws it)",
                 keywords: modelKeywords + ["cell", "forget_bias"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
             try makeModel(.lstm, a)
         },
-        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, init=\"pytorch\", seed=123)",
+        Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, tie=false, init=\"pytorch\", seed=123)",
                 summary: "a GRU language model (PyTorch's equations)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = gru(text, hidden=32, layers=1, embed=16)\nm.encoder.weight.shape") { _, a in
             try makeModel(.gru, a)
         },
-        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, init=\"charrnn\", forget_bias=none, seed=123)",
+        Builtin(name: "peephole", usage: "peephole(text, hidden=128, layers=2, dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
                 summary: "an LSTM with peepholes: the gates also read the cell (i, f from c_prev, o from c, through rnn.weight_ci/cf/co); it runs on its definition (see m.plan)",
                 keywords: modelKeywords + ["forget_bias"], example: "text = corpus(\"input.txt\")\nm = peephole(text, hidden=16, layers=1)\nm.rnn.weight_cf_l0.shape") { _, a in
             try makeModel(.peephole, a)
         },
-        Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "a character n-gram with interpolated Kneser-Ney smoothing, trained on text.train",
+        Builtin(name: "ngram", usage: "ngram(text, n=6)", summary: "an n-gram over the corpus's symbols (characters, or words for a word corpus) with interpolated Kneser-Ney smoothing, trained on text.train",
                 keywords: ["n"], example: "text = corpus(\"input.txt\")\nlm = ngram(text, n=3)\neval lm text.val") { _, a in
             try a.expectCount(1...1)
             let c = try corpusArg(a, 0)
@@ -228,6 +258,7 @@ extension Builtins {
                                  hint: "a model trains its own parameters: train m text")
             }
             try a.expectCount(2...2)
+            if case .window(let w) = a.positional[0].0 { return try trainWindow(w, try corpusArg(a, 1), interp, a) }
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps")
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
@@ -320,18 +351,19 @@ extension Builtins {
             }
             return .tensor(r.loss)
         },
-        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50", summary: "loss over a whole text with the state carried: nats, bits per char, perplexity",
-                keywords: ["batch", "seq"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
+        Builtin(name: "eval", usage: "eval m text.val (or a string), batch=50, seq=50, unit=none", summary: "loss over a whole text with the state carried: nats, bits and perplexity per unit (char or word, named in the result); every symbol of a split is predicted once (the tail after whole windows continues the last stream), and an n-gram is scored on the very same predictions, so the counts agree; unit=\"word\" scores a character model per word (its summed character losses over the text's word tokens, an <eos> per line), so char and word models meet on one table",
+                keywords: ["batch", "seq", "unit"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\neval m text.val batch=8 seq=16\neval(m, \"the \").bits") { interp, a in
             try a.expectCount(2...2)
             let target = a.positional[1].0
-            let report: LossReport
+            let measured: LossReport
+            try a.checkKeywords(["batch", "seq", "unit"])
             switch (a.positional[0].0, target) {
             case (.model(let m), .split(let s)):
                 let b = try int(a, "batch"), q = try int(a, "seq")
                 let (window, overflow) = b.multipliedReportingOverflow(by: q)
                 try Limits.checkWindow(m.model.config, batch: 1, seq: overflow ? s.part.count : min(max(window, 0), s.part.count),
                                        op: "eval", at: a.location)
-                report = try engine(a.location) {
+                measured = try engine(a.location) {
                     try m.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
                 }
             case (.model(let m), .string(let text)):
@@ -342,20 +374,59 @@ extension Builtins {
                     try FusedWindow().run(m.model, ids: Array(ids.dropLast()), targets: Array(ids.dropFirst()), batch: 1,
                                           state: RecurrentState(config: m.model.config, batch: 1), train: false)
                 }
-                report = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
+                measured = LossReport(nats: Double(r.loss), characters: ids.count - 1, splitSummary: "a given text")
+            case (.window(let w), .split(let s)):
+                let b = try int(a, "batch"), q = try int(a, "seq")
+                measured = try engine(a.location) {
+                    try w.model.evaluate(s.part, batch: b, seq: q, splitSummary: "\(s.name), \(s.corpus.splits.summary)", shouldStop: interp.shouldStop)
+                }
+            case (.window(let w), .string(let text)):
+                let ids = try engine(a.location(1)) { try w.vocabulary.encode(text) }
+                guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
+                let part = CorpusSplit(name: "text", segments: [Array(ids.dropLast())], followers: [ids[ids.count - 1]])
+                measured = try engine(a.location) { try w.model.evaluate(part, batch: 1, seq: ids.count - 1, splitSummary: "a given text") }
             case (.ngram(let n), .split(let s)):
-                let e = try engine(a.location) { try n.model.evaluate(s.part) }
-                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
+                // The predictions a recurrent model's eval makes with the same batch and seq (same count, same targets).
+                let b = try int(a, "batch"), q = try int(a, "seq")
+                let e = try engine(a.location) { try n.model.evaluate(s.part, batch: b, seq: q) }
+                measured = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "\(s.name), \(s.corpus.splits.summary)")
             case (.ngram(let n), .string(let text)):
                 let ids = try engine(a.location(1)) { try n.corpus.vocabulary.encode(text) }
-                let e = try engine(a.location) { try n.model.evaluate(ids) }
-                report = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
+                guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
+                let e = try engine(a.location) { try n.model.evaluate(inputs: Array(ids.dropLast()), targets: Array(ids.dropFirst())) }
+                measured = LossReport(nats: e.natsPerSymbol, characters: e.symbols, splitSummary: "a given text")
             default:
                 throw ShellError("eval takes a model or n-gram and a text (e.g. text.val), got a \(a.positional[0].0.kind) and a \(target.kind)", at: a.location)
             }
+            var unit = evalVocabulary(a.positional[0].0)?.unitName ?? "char"
+            var report = measured
+            if let u = a.keyword("unit"), !u.isNone {
+                let asked = try u.string(at: a.keywordLocation("unit"))
+                switch (asked, unit) {
+                case ("char", "char"), ("word", "word"): break
+                case ("word", "char"):
+                    // The same total loss, divided among the text's words rather than its characters.
+                    let text: String
+                    switch target {
+                    case .split(let sp): text = try engine(a.location(1)) { try sp.corpus.vocabulary.decode(sp.part.segments.joined()) }
+                    case .string(let t): text = t
+                    default: text = ""
+                    }
+                    var words = 0
+                    WordTokenizer.forEachToken(in: text) { _ in words += 1 }
+                    guard words > 0 else { throw ShellError("the text has no words to score per word", at: a.location(1)) }
+                    report = LossReport(nats: report.nats * Double(report.characters) / Double(words), characters: words,
+                                        splitSummary: report.splitSummary, unit: "word")
+                    unit = "word"
+                case ("char", _):
+                    throw ShellError("a word model's loss has no per-character share", at: a.keywordLocation("unit"), hint: "leave unit out, or use \"word\"")
+                default:
+                    throw ShellError("unit must be \"char\" or \"word\", not \"\(asked)\"", at: a.keywordLocation("unit"))
+                }
+            }
             return .record([
                 ("nats", .number(report.nats)), ("bits", .number(report.bits)), ("perplexity", .number(report.perplexity)),
-                ("chars", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
+                ("unit", .string(unit)), (unit + "s", .number(Double(report.characters))), ("split", .string(report.splitSummary)),
             ])
         },
         Builtin(name: "sample", usage: "sample m 300 temp=1 prime=\"\" seed=1 topk=0",
@@ -379,12 +450,41 @@ extension Builtins {
                         return !interp.shouldStop()
                     }
                 }
+            case .window(let w):
+                let vocab = w.vocabulary
+                var ids = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
+                var rng = RandomSource(seed: s.seed)
+                var out = s.prime
+                interp.write(out)
+                var previous: Int? = ids.last.map(Int.init)
+                for _ in 0..<length {
+                    if interp.shouldStop() { break }
+                    let d = try engine(a.location) { try w.model.distribution(after: ids) }
+                    let next = drawSymbol(d.map { Float(Foundation.log(Swift.max($0, 1e-30))) }, temperature: s.temperature, topK: s.topK, rng: &rng)
+                    let piece = vocab.piece(next, after: previous)
+                    interp.write(piece)
+                    out += piece
+                    previous = next
+                    ids.append(Int32(next))
+                    if ids.count > 4 * w.model.config.n { ids.removeFirst(ids.count - w.model.config.n) }
+                }
+                text = out
             case .ngram(let n):
                 let vocab = n.corpus.vocabulary
                 let prompt = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
                 var rng = RandomSource(seed: s.seed)
                 let ids = try engine(a.location) { try n.model.sample(count: length, prompt: prompt, temperature: Double(s.temperature == 0 ? 1e-3 : s.temperature), rng: &rng) }
-                text = s.prime + (try engine(a.location) { try vocab.decode(ids) })
+                if vocab.unit == .word {
+                    // Words after the prime's last token, spaced as the sampler spaces them.
+                    var previous = prompt.last.map(Int.init), out = s.prime
+                    for id in ids.map(Int.init) {
+                        out += vocab.piece(id, after: previous)
+                        previous = id
+                    }
+                    text = out
+                } else {
+                    text = s.prime + (try engine(a.location) { try vocab.decode(ids) })
+                }
                 interp.write(text)
             default:
                 throw ShellError("sample takes a model or an n-gram, got a \(a.positional[0].0.kind)", at: a.location(0))
@@ -396,11 +496,19 @@ extension Builtins {
         Builtin(name: "save", usage: "save m \"path.safetensors\" training=false overwrite=false", summary: "writes a safetensors checkpoint atomically (training=true adds optimizer and data state); it replaces only an lmsh checkpoint unless overwrite=true",
                 keywords: ["training", "overwrite"], example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nsave m \"m.safetensors\"\nload(\"m.safetensors\")") { interp, a in
             try a.expectCount(2...2)
-            let m = try modelArg(a, 0)
             let path = try a.positional[1].0.string(at: a.location(1), "a file path")
             let url = try interp.resolvePath(path, for: .write, at: a.location(1))
             let training = try a.keyword("training")?.bool(at: a.keywordLocation("training")) ?? false
             let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
+            if case .window(let w) = a.positional[0].0 {
+                try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
+                try engine(a.location) {
+                    try Files.makeFolder(for: url, at: a.location(1))
+                    try WindowCheckpoint.save(w.model, vocabulary: w.vocabulary, steps: w.steps, lossHistory: w.lossHistory, to: url)
+                }
+                return .none
+            }
+            let m = try modelArg(a, 0)
             try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
             if let typed = m.model.cell.definition as? UserCell, let name = typed.unsavable.first {
                 throw ShellError("cannot save: the function \(name) was not defined in a cell of its own, so its source is unknown", at: a.location(0),
@@ -427,6 +535,10 @@ extension Builtins {
             if isRunFolder(url) { return try importRun(interp, url, path, at: a.location(0)) }
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
+            if WindowCheckpoint.isWindow(file) {
+                let w = try engine(a.location(0)) { try WindowCheckpoint.load(file) }
+                return .window(WindowValue(model: w.model, vocabulary: w.vocabulary, steps: w.steps, lossHistory: w.lossHistory))
+            }
             let userCells = try interp.userCell(from: file, at: a.location(0)).map { [$0] } ?? []
             let (model, info) = try engine(a.location(0)) { try ModelCheckpoint.model(from: file, cells: userCells) }
             return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))

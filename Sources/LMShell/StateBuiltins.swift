@@ -10,6 +10,10 @@ extension Builtins {
     /// The text to inspect: a string, a tensor of ids, or a corpus split (its first `limit` symbols).
     static func inspectText(_ m: ModelValue, _ a: CallArgs, _ i: Int, limit: Int = 20_000) throws -> (ids: [Int], scalars: [Unicode.Scalar]) {
         let v = try a.value(i, "a text")
+        guard m.vocabulary.unit == .char else {
+            throw ShellError("\(a.name) colours a text character by character; this is a word model", at: a.location,
+                             hint: "use prob, next or eval on word models, or a character model here")
+        }
         let ids: [Int]
         if case .split(let s) = v {
             guard s.corpus.vocabulary == m.vocabulary else {

@@ -14,6 +14,8 @@ public enum Value {
     case split(SplitValue)
     case model(ModelValue)
     case ngram(NGramValue)
+    /// Bengio et al.'s fixed-window neural language model (`window(text, n=4, …)`).
+    case window(WindowValue)
     case function(UserFunction)
     case builtin(String)
     /// `adam([W, b])` and its kin: an optimizer over the user's tensors.
@@ -34,6 +36,7 @@ public enum Value {
         case .split: return "text"
         case .model: return "model"
         case .ngram: return "ngram"
+        case .window: return "window model"
         case .function: return "function"
         case .builtin: return "builtin"
         case .optimizer: return "optimizer"
@@ -85,6 +88,24 @@ public final class ModelValue {
     /// Training steps the model has had, over every `train` and `step` (and before its checkpoint).
     public var steps: Int { trainer?.stepCount ?? checkpointSteps }
     /// The training loss of each of those steps (as far as known).
+    public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
+}
+
+/// A window model with its vocabulary and, once trained, its trainer.
+public final class WindowValue {
+    public let model: WindowModel
+    public let vocabulary: Vocabulary
+    public var trainer: WindowTrainer?
+    public weak var trainerCorpus: CorpusValue?
+    let checkpointSteps: Int
+    let checkpointLossHistory: [Float]
+    public init(model: WindowModel, vocabulary: Vocabulary, steps: Int = 0, lossHistory: [Float] = []) {
+        self.model = model
+        self.vocabulary = vocabulary
+        checkpointSteps = steps
+        checkpointLossHistory = lossHistory
+    }
+    public var steps: Int { trainer?.stepCount ?? checkpointSteps }
     public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
 }
 
@@ -142,6 +163,10 @@ extension Value {
             if m.trainer != nil || m.steps > 0 { s += ", trained \(m.steps) steps" }
             return s
         case .ngram(let n): return "KN \(n.model.order)-gram over \(n.corpus.path)"
+        case .window(let w):
+            let c = w.model.config
+            return "window MLP model (Bengio 2003): \(c.n - 1) \(w.vocabulary.unitName)s × embedding \(c.embed) → tanh \(c.hidden) → vocab \(c.vocabSize), "
+                + "\(w.model.parameters.scalarCount) parameters" + (w.steps > 0 ? ", trained \(w.steps) steps" : "")
         case .function(let f): return "def \(f.name)(\(f.parameters.joined(separator: ", ")))"
         case .builtin(let name): return "builtin \(name)"
         case .optimizer(let o): return o.display

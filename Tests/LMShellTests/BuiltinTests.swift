@@ -143,6 +143,7 @@ final class BuiltinTests {
         "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
+        "prob", "next", "window", "classify", "tag",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -206,6 +207,9 @@ final class BuiltinTests {
         case "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale": try checkInspect(name)
         case "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians": try checkStateVerb(name)
         case "plot", "export": try checkPicture(name)
+        case "prob", "next": try checkWordQuestion(name)
+        case "window": try checkWindow()
+        case "classify", "tag": try checkHead(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }
@@ -841,16 +845,56 @@ final class BuiltinTests {
             #expect(try display(i, "m.plan.path") == "reference")
             #expect(try display(i, "m").hasPrefix("peephole LSTM model: 2 × 8"))
             expectError(i, "peephole(text, cell=\"coupled\")", "peephole has no keyword 'cell'", at: (1, 16),
-                        hint: "its keywords are hidden, layers, embed, dropout, init, seed, forget_bias")
+                        hint: "its keywords are hidden, layers, embed, tie, dropout, init, seed, forget_bias")
         } else {
             expectError(i, "\(name)(text, cell=\"coupled\")", "\(name) has no keyword 'cell'", at: (1, name.count + 8),
-                        hint: "its keywords are hidden, layers, embed, dropout, init, seed")
+                        hint: "its keywords are hidden, layers, embed, tie, dropout, init, seed")
         }
         expectError(i, "\(name)(text, hidden=0)", "hidden size 0 must be in 1...16384", at: (1, 1), hint: nil)
         expectError(i, "\(name)(text, init=\"xavier\")", "init must be \"charrnn\" or \"pytorch\"", at: (1, name.count + 8), hint: nil)
         expectError(i, "\(name)(text, hiden=4)", "\(name) has no keyword 'hiden'", at: (1, name.count + 8), hint: "did you mean 'hidden'?")
         expectError(i, "\(name)(3)", "expected a corpus (made with corpus(\"file.txt\")), got a number", at: (1, name.count + 2), hint: nil)
         expectError(i, "\(name)(text, hidden=2.5)", "expected a whole number for hidden, got 2.5", at: (1, name.count + 8), hint: nil)
+    }
+
+    /// `prob` and `next` are checked for every model kind in WordBuiltinTests; here, against the n-gram's
+    /// own distribution on the character corpus, and their errors.
+    func checkWordQuestion(_ name: String) throws {
+        let (i, _, corpus, splits) = try corpusShell()
+        try i.run("lm = ngram(text, n=6)")
+        let direct = try NGramModel(order: 6, vocabularySize: corpus.vocabulary.count, training: splits.train)
+        let ctx = try corpus.vocabulary.encode("\nthe cat ")
+        if name == "prob" {
+            let t = try corpus.vocabulary.encode("sat")
+            let p = try direct.probability(of: t[0], after: ctx) * direct.probability(of: t[1], after: ctx + [t[0]])
+                * direct.probability(of: t[2], after: ctx + [t[0], t[1]])
+            #expect(abs(try number(i, "prob(lm, \"the cat\", \"sat\").p") - p) < 1e-12)
+            expectError(i, "prob lm \"the cat\"", "prob takes 3 arguments, got 2", at: (1, 1), hint: "see :help prob")
+        } else {
+            #expect(try display(i, "next(lm, \"the cat\", k=1).words") == "[\"sat\"]")
+            expectError(i, "next lm \"the\" k=0", "k must be in 1...1000, got 0", at: (1, 15), hint: nil)
+        }
+    }
+
+    /// The window model is trained, evaluated, sampled and saved in WordBuiltinTests; here its shape and errors.
+    func checkWindow() throws {
+        let (i, _, corpus, _) = try corpusShell()
+        try i.run("wm = window(text, n=3, embed=4, hidden=8)")
+        let v = corpus.vocabulary.count
+        #expect(try display(i, "wm") == "window MLP model (Bengio 2003): 2 chars × embedding 4 → tanh 8 → vocab \(v), \(v * 4 + 8 * 8 + 8 + v * 8 + v) parameters")
+        expectError(i, "window(text, n=1)", "window: n 1 must be in 2...64 (a window of n − 1 symbols)", at: (1, 1), hint: nil)
+    }
+
+    /// The heads learn in HeadBuiltinTests; here their argument errors.
+    func checkHead(_ name: String) throws {
+        let (i, _, _, _) = try corpusShell()
+        try i.run("m = rnn(text, hidden=4)")
+        if name == "classify" {
+            expectError(i, "classify(m, [\"a\"])", "classify needs a list of at least two texts, one per class", at: (1, 13), hint: nil)
+        } else {
+            expectError(i, "tag(m, \"the cat\", feature=\"colour\")", "no feature \"colour\"", at: (1, 19),
+                        hint: "one of line_position, quotes, parens, brace_depth, comment, if_body, word_start")
+        }
     }
 
     func checkNGram() throws {
@@ -860,7 +904,8 @@ final class BuiltinTests {
         let direct = try NGramModel(order: 3, vocabularySize: corpus.vocabulary.count, training: splits.train)
         let r = try record(i, "eval lm text.val")
         guard case .number(let nats)? = r["nats"] else { Issue.record("\(r)"); return }
-        #expect(nats == (try direct.evaluate(splits.val)).natsPerSymbol)
+        // Scored on the predictions eval makes with its default batch and seq (as a recurrent model's).
+        #expect(nats == (try direct.evaluate(splits.val, batch: 50, seq: 50)).natsPerSymbol)
         // The default order is 6.
         try i.run("lm6 = ngram(text)")
         #expect(try display(i, "lm6") == "KN 6-gram over input.txt")
@@ -960,7 +1005,7 @@ final class BuiltinTests {
         expectError(i, "eval m \"t\"", "eval needs a text of at least two characters", at: (1, 8), hint: nil)
         expectError(i, "eval m 3", "eval takes a model or n-gram and a text (e.g. text.val), got a model and a number", at: (1, 1), hint: nil)
         expectError(i, "eval 3 text.val", "eval takes a model or n-gram and a text (e.g. text.val), got a number and a text", at: (1, 1), hint: nil)
-        expectError(i, "eval m text.val batch=4 seq=8 steps=3", "eval has no keyword 'steps'", at: (1, 31), hint: "its keywords are batch, seq")
+        expectError(i, "eval m text.val batch=4 seq=8 steps=3", "eval has no keyword 'steps'", at: (1, 31), hint: "its keywords are batch, seq, unit")
     }
 
     /// `loss` is the fused path's loss on the same text, and its backward gives the model's gradient
@@ -1175,7 +1220,7 @@ extension BuiltinTests {
         #expect(try number(i, "r.chars") > 0)
         expectError(i, "r.nat", "record has no member 'nat'", at: (1, 3), hint: "did you mean 'nats'?")
         expectError(i, "text.trin", "corpus has no member 'trin'", at: (1, 6), hint: "did you mean 'train'?")
-        expectError(i, "text.tokens", "corpus has no member 'tokens'", at: (1, 6), hint: "members: train, val, test, vocab, vocab_size, size, path, split")
+        expectError(i, "text.tokens", "corpus has no member 'tokens'", at: (1, 6), hint: "members: train, val, test, vocab, vocab_size, size, path, split, unit, unk_rate")
         expectError(i, "m.rnn.weight_hh_l9", "record has no member 'weight_hh_l9'", at: (1, 7), hint: "did you mean 'weight_hh_l0'?")
         expectError(i, "m.encoder", "model has no member 'encoder'", at: (1, 3), hint: "did you mean 'decoder'?")
         expectError(i, "m.weights", "model has no member 'weights'", at: (1, 3),

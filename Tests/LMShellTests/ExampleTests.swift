@@ -130,7 +130,7 @@ struct ExampleTests {
             ("tensors", Builtins.tensorBuiltins), ("autodiff", Builtins.autodiffBuiltins),
             ("training by hand", Builtins.optimizerBuiltins + Builtins.batchBuiltins),
             ("models", Builtins.modelBuiltins + Builtins.recurrentBuiltins), ("inspection", Builtins.inspectBuiltins + Builtins.stateBuiltins),
-            ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins),
+            ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins), ("words", Builtins.wordBuiltins + Builtins.headBuiltins),
         ]
         func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
         var lines = ["| group | verb | what it does | example |", "|---|---|---|---|"]

@@ -21,7 +21,7 @@ public enum ModelCheckpoint {
     }
 
     static func metadata(_ c: ModelConfig, _ info: Info) throws -> [String: String] {
-        let vocab = info.vocabulary.scalars.map { String($0) }
+        let vocab = info.vocabulary.unit == .word ? info.vocabulary.words : info.vocabulary.scalars.map { String($0) }
         let vocabJSON = JSONWriter.array(vocab)
         let history = JSONWriter.array(info.lossHistory.map(Double.init), digits: 9)
         return [
@@ -32,6 +32,7 @@ public enum ModelCheckpoint {
             "lmsh.gate_order": c.cell.gateNames.joined(separator: ","),
             "lmsh.vocabulary": vocabJSON, "lmsh.step": String(info.step), "lmsh.split": info.splitSummary,
             "lmsh.loss_history": history, "lmsh.decoder": c.decoder.rawValue,
+            "lmsh.unit": info.vocabulary.unitName, "lmsh.lower": String(info.vocabulary.lower), "lmsh.tie": String(c.tie),
         ].merging(c.cell.definition.checkpointMetadata) { _, cell in cell }
     }
 
@@ -86,18 +87,30 @@ public enum ModelCheckpoint {
             throw CheckpointError(.invalidMetadata, "lmsh.gate_order \(order) is not the \(cell.name) cell's \(cell.gateNames.joined(separator: ","))")
         }
         let vocabData = Data(try field("lmsh.vocabulary").utf8)
-        guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String],
-              list.allSatisfy({ $0.unicodeScalars.count == 1 })
-        else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of single characters") }
-        let vocabulary = Vocabulary(scalars: list.compactMap { $0.unicodeScalars.first })
-        guard vocabulary.count == list.count else {
-            throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol")
+        let vocabulary: Vocabulary
+        if m["lmsh.unit"] == "word" {
+            // A word model's vocabulary is its list of words in id order (<unk>, <eos>, then by frequency).
+            guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String] else {
+                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of words")
+            }
+            do { vocabulary = try Vocabulary(words: list, lower: m["lmsh.lower"] == "true") } catch {
+                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary: \(error)")
+            }
+        } else {
+            guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String],
+                  list.allSatisfy({ $0.unicodeScalars.count == 1 })
+            else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of single characters") }
+            vocabulary = Vocabulary(scalars: list.compactMap { $0.unicodeScalars.first })
+            guard vocabulary.count == list.count else {
+                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol")
+            }
         }
         var config = ModelConfig(
             cell: cell, vocabSize: try int("lmsh.vocab_size"), hidden: try int("lmsh.hidden"), layers: try int("lmsh.layers"),
             embed: try int("lmsh.embed"), dropout: Float(m["lmsh.dropout"] ?? "0") ?? 0,
             initialization: ModelConfig.Initialization(rawValue: m["lmsh.init"] ?? "") ?? .pytorch)
         config.decoder = ModelConfig.DecoderLayout(rawValue: m["lmsh.decoder"] ?? "") ?? .pytorch
+        config.tie = m["lmsh.tie"] == "true"
         do { try config.validate() } catch { throw CheckpointError(.invalidMetadata, "\(error)") }
         guard vocabulary.count == config.vocabSize else {
             throw CheckpointError(.invalidMetadata, "the vocabulary has \(vocabulary.count) symbols, lmsh.vocab_size says \(config.vocabSize)")

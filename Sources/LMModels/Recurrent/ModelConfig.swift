@@ -20,6 +20,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 
     /// The width of the memory c of each layer (H for the built-in LSTMs).
     public var memoryWidth: Int { cell.definition.memoryWidth ?? hidden }
+    /// Weight tying (Press & Wolf 2017): the decoder's weight is the embedding (`encoder.weight`), so
+    /// there is no `decoder.weight`; needs `embed == hidden`.
+    public var tie: Bool = false
 
     public enum Initialization: String, Sendable, Codable {
         /// char-rnn's: uniform ±0.08 for everything, forget-gate biases 1.
@@ -41,7 +44,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.initialization = initialization ?? (cell.hasCell ? .charRNN : .pytorch)
     }
 
-    private enum CodingKeys: String, CodingKey { case cell, vocabSize, hidden, layers, embed, dropout, initialization, decoder }
+    private enum CodingKeys: String, CodingKey { case cell, vocabSize, hidden, layers, embed, dropout, initialization, decoder, tie }
 
     public init(from d: any Decoder) throws {
         let c = try d.container(keyedBy: CodingKeys.self)
@@ -53,6 +56,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         dropout = try c.decode(Float.self, forKey: .dropout)
         initialization = try c.decode(Initialization.self, forKey: .initialization)
         decoder = try c.decodeIfPresent(DecoderLayout.self, forKey: .decoder) ?? .pytorch
+        tie = try c.decodeIfPresent(Bool.self, forKey: .tie) ?? false
     }
 
     /// Input size of layer `l`.
@@ -68,6 +72,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         guard layers >= 1 && layers <= 64 else { throw bad("layers \(layers) must be in 1...64") }
         guard embed >= 0 && embed <= 16384 else { throw bad("embed size \(embed) must be in 0...16384") }
         guard dropout >= 0 && dropout < 1 else { throw bad("dropout \(dropout) must be in [0, 1)") }
+        guard !tie || embed == hidden else { throw bad("tie=true needs embed = hidden (the decoder reads h with the embedding's rows), got embed \(embed), hidden \(hidden)") }
     }
 }
 

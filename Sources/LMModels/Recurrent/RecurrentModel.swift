@@ -25,8 +25,10 @@ public final class RecurrentModel {
         }
         if config.embed > 0 {
             // PyTorch's nn.Embedding draws N(0, 1); char-rnn has no embedding. Use the layer bound for char-rnn.
-            let e = config.initialization == .charRNN
-                ? try uniform([v, config.embed], bound) : try Tensor.randn([v, config.embed], rng: &rng, requiresGrad: true)
+            // Tied, it is also the decoder: uniform ±0.1 as PyTorch's word_language_model draws both (N(0, 1)
+            // rows would start the logits far from uniform).
+            let e = config.initialization == .charRNN ? try uniform([v, config.embed], bound)
+                : config.tie ? try uniform([v, config.embed], 0.1) : try Tensor.randn([v, config.embed], rng: &rng, requiresGrad: true)
             entries.append(("encoder.weight", e))
         }
         guard config.cell.definition.usesLayerWeights && config.decoder == .pytorch else {
@@ -49,7 +51,7 @@ public final class RecurrentModel {
             }
         }
         let decBound: Float = config.initialization == .charRNN ? 0.08 : 1 / Float(h).squareRoot()
-        entries.append(("decoder.weight", try uniform([v, h], decBound)))
+        if !config.tie { entries.append(("decoder.weight", try uniform([v, h], decBound))) }
         entries.append(("decoder.bias", try uniform([v], decBound)))
         parameters = NamedParameters(entries)
     }
@@ -85,7 +87,7 @@ public final class RecurrentModel {
                 out.append(("rnn.\(name)_l\(l)", def.extraShape(name, hidden: c.hidden, input: c.inputSize(layer: l))))
             }
         }
-        out.append(("decoder.weight", c.decoder == .pytorch ? [c.vocabSize, c.hidden] : [c.hidden, c.vocabSize]))
+        if !c.tie { out.append(("decoder.weight", c.decoder == .pytorch ? [c.vocabSize, c.hidden] : [c.hidden, c.vocabSize])) }
         out.append(("decoder.bias", [c.vocabSize]))
         return out
     }
@@ -109,7 +111,8 @@ public final class RecurrentModel {
                            hidden: config.hidden, oneHotInput: l == 0 && config.embed == 0)
     }
 
-    var decoderWeight: Tensor { param("decoder.weight") }
+    /// With tying, the embedding itself (its gradient gets both uses).
+    var decoderWeight: Tensor { param(config.tie ? "encoder.weight" : "decoder.weight") }
     var decoderBias: Tensor { param("decoder.bias") }
 }
 

@@ -150,8 +150,9 @@ final class WindowShard {
 
 /// Where each parameter sits in the model's parameter order (see `RecurrentModel.expectedShapes`).
 struct ParameterSlots {
-    let first: Int, layers: Int, perLayer: Int
+    let first: Int, layers: Int, perLayer: Int, tie: Bool
     init(_ c: ModelConfig) {
+        tie = c.tie
         first = c.embed > 0 ? 1 : 0
         layers = c.layers
         perLayer = 4 + c.cell.definition.extraParameters.count
@@ -161,6 +162,7 @@ struct ParameterSlots {
         let b = first + perLayer * l
         return (b, b + 1, b + 2, b + 3)
     }
-    var decoderWeight: Int { first + perLayer * layers }
-    var decoderBias: Int { first + perLayer * layers + 1 }
+    /// Tied: the embedding's slot, which then sums the decoder's and the embedding's gradients.
+    var decoderWeight: Int { tie ? encoder : first + perLayer * layers }
+    var decoderBias: Int { first + perLayer * layers + (tie ? 0 : 1) }
 }

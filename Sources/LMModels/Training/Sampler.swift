@@ -239,15 +239,16 @@ extension RecurrentModel {
         } else {
             guard settings.length > 0 else { return out }
             current = rng.nextInt(below: config.vocabSize)
-            let s = try vocabulary.decode([current])
+            let s = vocabulary.piece(current, after: nil)
             out += s
             if !emit(s) { return out }
         }
         let remaining = settings.prime.isEmpty ? settings.length - 1 : settings.length
         for _ in 0..<Swift.max(remaining, 0) {
             let logits = try runner.feed(current)
+            let previous = current
             current = drawSymbol(logits, temperature: settings.temperature, topK: settings.topK, rng: &rng)
-            let s = try vocabulary.decode([current])
+            let s = vocabulary.piece(current, after: previous)
             out += s
             if !emit(s) { break }
         }
