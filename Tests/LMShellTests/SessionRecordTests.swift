@@ -6,6 +6,8 @@ import Testing
         let record = SessionRecord(header: ["lmsh session demo"], cells: [
             .init(source: "a = 1", output: ""),
             .init(source: "x = [1,\n  2]", output: "", checkpoints: []),
+            .init(source: "for i in range(2) {\n  print(i)\n}", output: "0\n1"),
+            .init(source: "def f(n) {\n  if n > 1 { return n }\n  return 1\n}", output: ""),
             .init(source: "train m text steps=3", output: "steps: 3\ntrain_loss: 1.25",
                   checkpoints: [.init(path: "demo/cell-3-m.safetensors", sha256: "ab12", variable: "m")]),
             .init(source: "a + 1", output: "2"),
