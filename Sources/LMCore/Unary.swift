@@ -16,8 +16,13 @@ extension Tensor {
                 for i in 0..<px.count { py[i] = f(px[i]) }
             }
         }
+        return unaryResult(op, y, df)
+    }
+
+    /// The output `y` of an elementwise op on this tensor, with its backward g ↦ g·df(x, y).
+    private func unaryResult(_ op: String, _ y: [Float], _ df: @escaping (Float, Float) -> Float) -> Tensor {
         let x = data
-        return Tensor.result(op, shape: shape, data: y, inputs: [self]) { [y] g in
+        return Tensor.result(op, shape: shape, data: y, inputs: [self]) { g in
             var gx = g
             gx.withUnsafeMutableBufferPointer { pg in
                 x.withUnsafeBufferPointer { px in
@@ -38,18 +43,7 @@ extension Tensor {
         y.withUnsafeMutableBufferPointer { py in
             if let base = py.baseAddress { f(base, py.count) }
         }
-        let x = data
-        return Tensor.result(op, shape: shape, data: y, inputs: [self]) { [y] g in
-            var gx = g
-            gx.withUnsafeMutableBufferPointer { pg in
-                x.withUnsafeBufferPointer { px in
-                    y.withUnsafeBufferPointer { py in
-                        for i in 0..<pg.count { pg[i] *= df(px[i], py[i]) }
-                    }
-                }
-            }
-            return [gx]
-        }
+        return unaryResult(op, y, df)
     }
 
     public func neg() -> Tensor { unary("neg", { -$0 }, { _, _ in -1 }) }
