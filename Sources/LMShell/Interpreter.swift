@@ -69,8 +69,10 @@ public final class Interpreter {
     var stepConstants: [String: Value]?
     /// The batcher `batch(…)` used last (see `batcher(for:part:batch:seq:at:)`).
     var lastBatcher: CachedBatcher?
-    /// The text of the running cell (a `def` keeps it as its source, for saving a model's step).
+    /// The text of the running cell, and the name it defines when a `def` is all it holds (that `def` keeps
+    /// the text as its source, for saving a model's step).
     var cellSource = ""
+    var cellDefinition: String?
     /// Expression nodes evaluated in the running cell (against `limits.evaluations`).
     var evaluations = 0
     /// The lowest stack address `eval` may reach in the running cell (see `StackGuard`).
@@ -108,6 +110,10 @@ public final class Interpreter {
         callDepth = 0
         frames = []
         cellSource = cell
+        switch statement {
+        case .define(let name, _, _, _), .defineBlock(let name, _, _, _): cellDefinition = name
+        default: cellDefinition = nil
+        }
         stackFloor = StackGuard.floor()
         return try configuration.limits.scoped { try execute(statement) }
     }

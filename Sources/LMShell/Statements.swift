@@ -83,17 +83,8 @@ extension Interpreter {
             throw ShellError("parameters of '\(name)' repeat a name", at: loc)
         }
         // The cell is the definition's source when the definition is all the cell holds (at the top).
-        let source = frames.isEmpty && (try? Parser.parse(cellSource))?.map(isDefinition(of: name)) == true ? cellSource : nil
+        let source = frames.isEmpty && cellDefinition == name ? cellSource : nil
         try bind(name, .function(UserFunction(name: name, parameters: params, body: body, source: source)), at: loc)
-    }
-
-    private func isDefinition(of name: String) -> (Statement) -> Bool {
-        { statement in
-            switch statement {
-            case .define(let n, _, _, _), .defineBlock(let n, _, _, _): return n == name
-            default: return false
-            }
-        }
     }
 
     /// `a, b = value`: a list (or a tensor's rows) with exactly as many items as names.

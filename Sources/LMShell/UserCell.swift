@@ -62,11 +62,9 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
             state.append(.tensor(try s.c.slice([.all, .range(offset, offset + width)])))
             offset += width
         }
-        var environment: [String: Value] = [:]
-        for f in helpers { environment[f.name] = .function(f) }
-        for name in parameterNames { environment[name] = .tensor(try w[name]) }
+        let (environment, constantValues) = try runner.environment(for: w, of: self)
         let bound: [String: Value] = [function.parameters[0]: .tensor(input), function.parameters[1]: .list(state)]
-        let result = try interp.runStep(function, bound, environment: environment, constants: constants.mapValues(Value.number))
+        let result = try interp.runStep(function, bound, environment: environment, constants: constantValues)
         guard case .list(let items) = result, items.count == stateSizes.count else {
             throw ShellError("\(function.name) must return the new state, a list of \(stateSizes.count) tensor\(stateSizes.count == 1 ? "" : "s") (h first), got \(result.kind == "list" ? "a list of \(result.listCount)" : "a \(result.kind)")",
                              hint: "end the step with return [h, …] in the order of state=[…]")
@@ -88,10 +86,25 @@ struct UserCell: RecurrentCell, @unchecked Sendable {
     }
 }
 
-/// The interpreter a user cell calls back into, held weakly (a model outliving its session fails cleanly).
+/// The interpreter a user cell calls back into, held weakly (a model outliving its session fails cleanly),
+/// and the step's environment for the layer weights it last ran with (made once per sequence, not per step).
 final class StepRunnerBox: @unchecked Sendable {
     weak var interpreter: Interpreter?
+    private weak var weights: CellWeights?
+    private var cached: (environment: [String: Value], constants: [String: Value]) = ([:], [:])
+
     init(_ interpreter: Interpreter) { self.interpreter = interpreter }
+
+    /// The step's weights (these `w`: the model's, or inspection's detached copies) and helpers by name, and its numbers.
+    func environment(for w: CellWeights, of cell: UserCell) throws -> (environment: [String: Value], constants: [String: Value]) {
+        if weights === w { return cached }
+        var environment: [String: Value] = [:]
+        for f in cell.helpers { environment[f.name] = .function(f) }
+        for name in cell.parameterNames { environment[name] = .tensor(try w[name]) }
+        cached = (environment, cell.constants.mapValues(Value.number))
+        weights = w
+        return cached
+    }
 }
 
 extension Value {
