@@ -4,7 +4,10 @@ import Foundation
 /// 2015): the value at position t describes the text after reading character t, as the state does.
 ///
 /// Structural features come from a small C-aware scanner (strings and comments do not open each other);
-/// single quotes are ignored so that prose apostrophes do not look like C character literals.
+/// single quotes are ignored so that prose apostrophes do not look like C character literals, except that
+/// `'"'` is a character, not a string. A double-quoted string ends at its closing quote or at a blank line:
+/// prose quotes run over hard-wrapped lines, and a quote that goes on into the next paragraph opens again
+/// there (the Gutenberg convention), so a paragraph end is where an unclosed one stops.
 public struct FeatureTracks: Sendable {
     public var names: [String]
     /// Per feature, one value per character.
@@ -40,13 +43,13 @@ public struct FeatureTracks: Sendable {
             switch mode {
             case .string:
                 if escaped { escaped = false } else if s == "\\" { escaped = true } else if s == "\"" { mode = .code }
-                if s == "\n" { mode = .code; escaped = false }
+                if s == "\n" && prev == "\n" { mode = .code; escaped = false }
             case .lineComment:
                 if s == "\n" { mode = .code }
             case .blockComment:
                 if s == "/" && prev == "*" && t >= blockStart + 3 { mode = .code }
             case .code:
-                if s == "\"" {
+                if s == "\"" && prev != "\\" && !(prev == "'" && next == "'") {
                     mode = .string
                 } else if s == "/" && next == "*" {
                     mode = .blockComment

@@ -17,6 +17,12 @@ struct FeatureTrackTests {
         #expect(try track("\"a\\\"b\"c", "quotes") == [1, 1, 1, 1, 1, 0, 0])
         #expect(try track("/*\"*/x", "quotes") == [0, 0, 0, 0, 0, 0])
         #expect(try track("/*\"*/x", "comment") == [1, 1, 1, 1, 0, 0])
+        // Prose: a quote runs over a hard-wrapped line and stops at a paragraph's end when left open.
+        #expect(try track("\"a\nb\"c", "quotes") == [1, 1, 1, 1, 0, 0])
+        #expect(try track("\"a\n\nb", "quotes") == [1, 1, 1, 0, 0])
+        // C: '"' is a character, and \" outside a string is part of one ('\"').
+        #expect(try track("'\"'x", "quotes") == [0, 0, 0, 0])
+        #expect(try track("'\\\"'x", "quotes") == [0, 0, 0, 0, 0])
         #expect(try track("/*/x", "comment") == [1, 1, 1, 1])
         #expect(try track("a//b\nc", "comment") == [0, 1, 1, 1, 0, 0])
         #expect(try track("f(a(b))c", "parens") == [0, 1, 1, 1, 1, 1, 0, 0])
