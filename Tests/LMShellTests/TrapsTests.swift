@@ -58,6 +58,24 @@ struct TrapsTests {
         #expect(m.model.parameters.tensors.allSatisfy { $0.data.allSatisfy(\.isFinite) })
     }
 
+    /// A tanh RNN's loss stays finite however far a huge step throws its weights, so NaN alone would never stop
+    /// it: char-rnn's rule stops a loss above 3× the first step's, as a divergence the script reads.
+    @Test func anExplodingLossIsADivergence() throws {
+        let (i, out) = try shell()
+        try i.run("text = corpus(\"input.txt\", batch=4, seq=8)")
+        try i.run("m = rnn(text, hidden=8)")
+        try i.run("r = train m text steps=60 batch=4 seq=8 opt=\"gd\" lr=5 clip=0")
+        #expect(try i.run("r.diverged").value?.display == "true")
+        guard case .number(let at)? = try i.run("r.diverged_at").value, case .number(let steps)? = try i.run("m.steps").value,
+              case .number(let first)? = try i.run("m.loss_history[0]").value,
+              case .number(let worst)? = try i.run("item(max(tensor(m.loss_history)))").value else {
+            Issue.record("no figures"); return
+        }
+        #expect(at > 2 && steps == at - 1, "diverged at \(at), the model has \(steps) steps")
+        #expect(worst <= 3 * first, "the kept steps' losses stay within 3× the first: \(worst) against \(first)")
+        #expect(out.text.contains("the loss is exploding"), "\(out.text)")
+    }
+
     @Test func dropoutOnOneLayerIsRefused() throws {
         let (i, _) = try shell()
         try i.run("text = corpus(\"input.txt\")")

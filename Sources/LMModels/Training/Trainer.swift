@@ -83,6 +83,8 @@ public final class Trainer {
     /// Per step, per parameter (model order): log10(‖lr·update‖/‖w‖), the update-to-data ratio a training
     /// monitor watches (healthy near −3; NaN for a parameter that was all zeros).
     public internal(set) var updateRatios: [[Float]] = []
+    /// Per step, the gradient's global norm before and after clipping (the same number when nothing was clipped).
+    public internal(set) var gradNorms: [(before: Float, after: Float)] = []
     public internal(set) var lastStats: GradientStats?
     let window = FusedWindow()
     var snapshot = StepSnapshot()
@@ -132,6 +134,10 @@ public final class Trainer {
         public var lr: Float
     }
 
+    /// A step whose loss is more than this times the first step's stops training as diverged (char-rnn's
+    /// "loss is exploding, aborting" test, with its factor).
+    public static let explodingFactor: Float = 3
+
     /// The most steps one `train` call may run: the one limit, which the shell's `Limits.trainSteps` starts from.
     public static let maxSteps = 10_000_000
 
@@ -158,6 +164,12 @@ public final class Trainer {
             let what = r.loss.isFinite ? "the gradient of \(stats.firstNonFinite ?? "?")" : "the loss"
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(what) is not finite (NaN or Inf); the parameters are those after step \(stepCount)")
         }
+        // char-rnn's rule: a loss more than `explodingFactor` times the run's first is exploding. A tanh RNN's
+        // bounded states keep its loss finite however far the weights are thrown, so NaN alone never stops it.
+        if let first = lossHistory.first, first > 0, r.loss > Trainer.explodingFactor * first {
+            model.parameters.zeroGrads()
+            throw TrainingDiverged(step: next, message: "training stopped at step \(next): the loss \(String(format: "%.3f", r.loss)) is more than \(Int(Trainer.explodingFactor))× the first step's \(String(format: "%.3f", first)) (the loss is exploding); the parameters are those after step \(stepCount)")
+        }
         // Keep the last good state: an update can still overflow (a huge lr), and then we put it back.
         snapshot.take(model.parameters.tensors, optimizer)
         optimizer.step(model.parameters, lr: lr)
@@ -169,6 +181,7 @@ public final class Trainer {
         stepCount = next
         lossHistory.append(r.loss)
         updateRatios.append(snapshot.updateRatios(model.parameters.tensors))
+        gradNorms.append((stats.norm, stats.clippedNorm))
         return StepReport(loss: r.loss, stats: stats, lr: lr)
     }
 
