@@ -19,7 +19,7 @@ enum Members {
         case .split: return ["size", "name"]
         case .model(let m):
             return Set(m.model.parameters.names.map { String($0.split(separator: ".").first ?? "") }).sorted()
-                + ["parameters", "steps", "loss_history", "update_ratio", "cell", "hidden", "layers", "vocab_size", "plan"]
+                + ["parameters", "steps", "loss_history", "update_ratio", "grad_norm", "cell", "hidden", "layers", "vocab_size", "plan"]
         case .record(let fields): return fields.map(\.0)
         case .optimizer: return OptimizerValue.members
         default: return []
@@ -68,11 +68,16 @@ enum Members {
             case "steps": return .number(Double(m.steps))
             case "loss_history", "history": return .list(m.lossHistory.map { .number(Double($0)) })
             case "update_ratio":
-                // Per parameter, the update-to-data ratio log10(‖lr·update‖/‖w‖) of every step this session trained.
-                let rows = m.trainer?.updateRatios ?? []
+                // Per parameter, the update-to-data ratio log10(‖lr·update‖/‖w‖) of every step (kept in checkpoints).
+                let rows = m.updateRatios
                 return .record(m.model.parameters.names.enumerated().map { k, name in
                     (name, .list(rows.map { .number(k < $0.count ? Double($0[k]) : .nan) }))
                 })
+            case "grad_norm":
+                // Per step this session trained, the gradient's global norm before and after clipping.
+                let norms = m.trainer?.gradNorms ?? []
+                return .record([("before", .list(norms.map { .number(Double($0.before)) })),
+                                ("after", .list(norms.map { .number(Double($0.after)) }))])
             case "cell": return .string(c.cell.rawValue)
             case "plan": return planValue(m)
             case "hidden": return .number(Double(c.hidden))

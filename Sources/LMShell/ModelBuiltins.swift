@@ -158,7 +158,8 @@ extension Builtins {
         if let previous {
             resets = try engine(a.location) { try t.continueRun(from: previous) }.map(\.description)
         } else if m.checkpointSteps > 0 || !m.checkpointLossHistory.isEmpty {
-            try engine(a.location) { try t.continueCount(steps: m.checkpointSteps, lossHistory: m.checkpointLossHistory) }
+            try engine(a.location) { try t.continueCount(steps: m.checkpointSteps, lossHistory: m.checkpointLossHistory,
+                                                          updateRatios: m.checkpointUpdateRatios) }
             resets = ["the optimizer state and the data position (the model was loaded from a checkpoint: load restores its weights and step count, not its training run)"]
         }
         if !resets.isEmpty {
@@ -522,6 +523,7 @@ extension Builtins {
                     var info = ModelCheckpoint.Info(vocabulary: m.vocabulary)
                     info.step = m.steps
                     info.lossHistory = m.lossHistory
+                    info.updateRatios = m.updateRatios
                     info.splitSummary = m.trainer?.splits.summary ?? ""
                     try ModelCheckpoint.save(m.model, info, to: url)
                 }
@@ -541,7 +543,8 @@ extension Builtins {
             }
             let userCells = try interp.userCell(from: file, at: a.location(0)).map { [$0] } ?? []
             let (model, info) = try engine(a.location(0)) { try ModelCheckpoint.model(from: file, cells: userCells) }
-            return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory))
+            return .model(ModelValue(model: model, vocabulary: info.vocabulary, steps: info.step, lossHistory: info.lossHistory,
+                                     updateRatios: info.updateRatios))
         },
     ]
 }

@@ -77,18 +77,22 @@ public final class ModelValue {
     /// Steps and losses of the training recorded in the checkpoint the model was loaded from.
     public let checkpointSteps: Int
     public let checkpointLossHistory: [Float]
+    public let checkpointUpdateRatios: [[Float]]
 
-    public init(model: RecurrentModel, vocabulary: Vocabulary, steps: Int = 0, lossHistory: [Float] = []) {
+    public init(model: RecurrentModel, vocabulary: Vocabulary, steps: Int = 0, lossHistory: [Float] = [], updateRatios: [[Float]] = []) {
         self.model = model
         self.vocabulary = vocabulary
         checkpointSteps = steps
         checkpointLossHistory = lossHistory
+        checkpointUpdateRatios = updateRatios
     }
 
     /// Training steps the model has had, over every `train` and `step` (and before its checkpoint).
     public var steps: Int { trainer?.stepCount ?? checkpointSteps }
     /// The training loss of each of those steps (as far as known).
     public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
+    /// Per step, per parameter: log10(‖lr·update‖/‖w‖) (as far as known, like the loss history).
+    public var updateRatios: [[Float]] { trainer?.updateRatios ?? checkpointUpdateRatios }
 }
 
 /// A window model with its vocabulary and, once trained, its trainer.

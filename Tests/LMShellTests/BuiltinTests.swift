@@ -1224,7 +1224,7 @@ extension BuiltinTests {
         expectError(i, "m.rnn.weight_hh_l9", "record has no member 'weight_hh_l9'", at: (1, 7), hint: "did you mean 'weight_hh_l0'?")
         expectError(i, "m.encoder", "model has no member 'encoder'", at: (1, 3), hint: "did you mean 'decoder'?")
         expectError(i, "m.weights", "model has no member 'weights'", at: (1, 3),
-                    hint: "members: decoder, rnn, parameters, steps, loss_history, update_ratio, cell, hidden, layers, vocab_size, plan")
+                    hint: "members: decoder, rnn, parameters, steps, loss_history, update_ratio, grad_norm, cell, hidden, layers, vocab_size, plan")
         expectError(i, "text.val.foo", "text has no member 'foo'", at: (1, 10), hint: "members: size, name")
     }
 

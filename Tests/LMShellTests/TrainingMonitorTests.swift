@@ -53,4 +53,53 @@ struct TrainingMonitorTests {
         try i.run("plot m.update_ratio")
         #expect(out().contains("6 series over 10 steps"))
     }
+    func numbers(_ v: Value?) -> [Double] {
+        guard case .list(let items)? = v else { return [] }
+        return items.compactMap { if case .number(let x) = $0 { return x } else { return nil } }
+    }
+
+    /// The ratios are saved with the model and read back by `load`; a later `train` goes on after them.
+    @Test func theRatiosAreKeptInTheCheckpoint() throws {
+        let (i, _) = try shell()
+        try i.run("text = corpus(\"input.txt\")")
+        try i.run("m = lstm(text, hidden=8, layers=1)")
+        try i.run("train m text steps=3 batch=4 seq=8")
+        try i.run("save m \"m.lmsh\"")
+        try i.run("m2 = load(\"m.lmsh\")")
+        guard case .record(let before)? = try i.run("m.update_ratio").value,
+              case .record(let after)? = try i.run("m2.update_ratio").value else {
+            Issue.record("no ratios"); return
+        }
+        #expect(before.map(\.0) == after.map(\.0))
+        for ((name, a), (_, b)) in zip(before, after) {
+            let x = numbers(a), y = numbers(b)
+            #expect(x.count == 3 && y.count == 3, "\(name): \(x) against \(y)")
+            for (p, q) in zip(x, y) { #expect(Swift.abs(p - q) <= 1e-3 * Swift.max(1, Swift.abs(p)), "\(name): \(p) saved as \(q)") }
+        }
+        try i.run("train m2 text steps=2 batch=4 seq=8")
+        guard case .record(let more)? = try i.run("m2.update_ratio").value else { Issue.record("no ratios"); return }
+        #expect(more.allSatisfy { numbers($0.1).count == 5 })
+    }
+
+    /// `m.grad_norm` gives the gradient's norm per step before and after clipping: equal without clipping, the
+    /// threshold when clipping by norm cut it, and no larger than before when clipping by value.
+    @Test func gradNormBeforeAndAfterClipping() throws {
+        let (i, _) = try shell()
+        try i.run("text = corpus(\"input.txt\")")
+        for (clip, mode) in [("0", "norm"), ("0.05", "norm"), ("0.001", "value")] {
+            try i.run("m = rnn(text, hidden=8)")
+            try i.run("train m text steps=4 batch=4 seq=8 clip=\(clip) clip_mode=\"\(mode)\"")
+            guard case .record(let f)? = try i.run("m.grad_norm").value else { Issue.record("no grad_norm"); return }
+            let before = numbers(f.first { $0.0 == "before" }?.1), after = numbers(f.first { $0.0 == "after" }?.1)
+            #expect(before.count == 4 && after.count == 4)
+            let c = Double(clip) ?? 0
+            for (b, a) in zip(before, after) {
+                switch (c, mode) {
+                case (0, _): #expect(a == b)
+                case (_, "norm"): #expect(b > c && Swift.abs(a - c) < 1e-6, "\(b) clipped to norm \(c) gave \(a)")
+                default: #expect(a < b && a > 0, "\(b) clipped by value \(c) gave \(a)")
+                }
+            }
+        }
+    }
 }

@@ -17,6 +17,8 @@ public enum ModelCheckpoint {
         public var step: Int = 0
         public var splitSummary: String = ""
         public var lossHistory: [Float] = []
+        /// Per step, per parameter: the update-to-data ratio the training monitor showed (`m.update_ratio`).
+        public var updateRatios: [[Float]] = []
         public init(vocabulary: Vocabulary) { self.vocabulary = vocabulary }
     }
 
@@ -24,7 +26,10 @@ public enum ModelCheckpoint {
         let vocab = info.vocabulary.unit == .word ? info.vocabulary.words : info.vocabulary.scalars.map { String($0) }
         let vocabJSON = JSONWriter.array(vocab)
         let history = JSONWriter.array(info.lossHistory.map(Double.init), digits: 9)
+        // Four digits of a log10 ratio are more than a monitor reads; NaN (an all-zero parameter) is null.
+        let ratios = "[" + info.updateRatios.map { JSONWriter.array($0.map(Double.init), digits: 4) }.joined(separator: ",") + "]"
         return [
+            "lmsh.update_ratio": ratios,
             "format": "lmsh-checkpoint", "lmsh.version": formatVersion,
             "lmsh.model": "rnn-lm", "lmsh.cell": c.cell.rawValue,
             "lmsh.vocab_size": String(c.vocabSize), "lmsh.hidden": String(c.hidden), "lmsh.layers": String(c.layers),
@@ -129,6 +134,9 @@ public enum ModelCheckpoint {
         info.splitSummary = m["lmsh.split"] ?? ""
         if let h = m["lmsh.loss_history"], let arr = try? JSONSerialization.jsonObject(with: Data(h.utf8)) as? [Double] {
             info.lossHistory = arr.map(Float.init)
+        }
+        if let u = m["lmsh.update_ratio"], let rows = try? JSONSerialization.jsonObject(with: Data(u.utf8)) as? [[Any]] {
+            info.updateRatios = rows.map { $0.map { ($0 as? NSNumber).map { Float(truncating: $0) } ?? .nan } }
         }
         return (model, info)
     }

@@ -31,6 +31,7 @@ extension Trainer {
         var info = ModelCheckpoint.Info(vocabulary: vocabulary)
         info.step = s.stepCount
         info.lossHistory = s.lossHistory
+        info.updateRatios = updateRatios
         info.splitSummary = splits.summary
         return try ModelCheckpoint.file(model, info, extra: extra, extraMetadata: meta)
     }

@@ -16,6 +16,8 @@ public struct GradientStats: Sendable, Equatable {
     public var ratio: Float { parameterNorm > 0 ? norm / parameterNorm : 0 }
     /// Whether clipping changed the gradient.
     public var clipped: Bool
+    /// ‖∇θ‖ after clipping (the step the optimizer takes is made from this gradient).
+    public var clippedNorm: Float
     /// The first parameter whose gradient holds a NaN or Inf, if any.
     public var firstNonFinite: String?
 }
@@ -34,25 +36,32 @@ extension NamedParameters {
             }
         }
         let norm = Float(sq.squareRoot())
-        var clipped = false
+        var clipped = false, clippedNorm = norm
         if threshold > 0 && firstBad == nil {
             switch mode {
             case .norm where norm > threshold:
                 let scale = threshold / norm
                 for e in entries { e.tensor.grad?.data.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } } }
                 clipped = true
+                clippedNorm = threshold
             case .value:
+                var after: Double = 0
                 for e in entries {
                     e.tensor.grad?.data.withUnsafeMutableBufferPointer { g in
-                        for i in 0..<g.count where Swift.abs(g[i]) > threshold {
-                            g[i] = g[i] > 0 ? threshold : -threshold
-                            clipped = true
+                        for i in 0..<g.count {
+                            if Swift.abs(g[i]) > threshold {
+                                g[i] = g[i] > 0 ? threshold : -threshold
+                                clipped = true
+                            }
+                            after += Double(g[i]) * Double(g[i])
                         }
                     }
                 }
+                clippedNorm = Float(after.squareRoot())
             default: break
             }
         }
-        return GradientStats(norm: norm, parameterNorm: Float(psq.squareRoot()), clipped: clipped, firstNonFinite: firstBad)
+        return GradientStats(norm: norm, parameterNorm: Float(psq.squareRoot()), clipped: clipped, clippedNorm: clippedNorm,
+                             firstNonFinite: firstBad)
     }
 }

@@ -33,6 +33,7 @@ extension Trainer {
         stepCount = previous.stepCount
         lossHistory = previous.lossHistory
         updateRatios = previous.updateRatios
+        gradNorms = previous.gradNorms
         lastStats = previous.lastStats
         threads = previous.threads
 
@@ -70,9 +71,10 @@ extension Trainer {
 
     /// Continues the step count and loss history of a model whose earlier training is known only from a
     /// checkpoint (its optimizer state and data position are not: they start afresh).
-    public func continueCount(steps: Int, lossHistory: [Float]) throws {
+    public func continueCount(steps: Int, lossHistory: [Float], updateRatios: [[Float]] = []) throws {
         guard steps >= 0 else { throw ModelError("train: a step count cannot be negative (\(steps))") }
         stepCount = steps
         self.lossHistory = lossHistory
+        self.updateRatios = updateRatios
     }
 }
