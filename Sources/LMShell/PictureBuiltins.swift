@@ -94,13 +94,48 @@ extension Builtins {
         return .record([("count", .number(Double(series.count))), ("min", .number(lo)), ("max", .number(hi))])
     }
 
+    /// `plot [a, b, …] names=[…]`: the series overlaid on one scale, each with its own mark.
+    static func plotOverlay(_ interp: Interpreter, _ items: [Value], _ a: CallArgs) throws -> Value {
+        var names: [String] = []
+        if let n = a.keyword("names") {
+            guard case .list(let given) = n else { throw ShellError("names must be a list of strings", at: a.keywordLocation("names")) }
+            names = try given.map { try $0.string(at: a.keywordLocation("names"), "a string") }
+            guard names.count == items.count else {
+                throw ShellError("names has \(names.count) entries for \(items.count) series", at: a.keywordLocation("names"))
+            }
+        }
+        let list: [(name: String, values: [Double])] = try items.enumerated().map { k, v in
+            guard let ys = try series(v, at: a.location(0)) else {
+                throw ShellError("plot: item \(k + 1) is a \(v.kind), not a list of numbers", at: a.location(0),
+                                 hint: "plot [a.loss_history, b.loss_history] overlays two curves")
+            }
+            return (names.isEmpty ? String(k + 1) : names[k], ys)
+        }
+        guard list.count <= TerminalPictures.markCount else {
+            throw ShellError("plot overlays at most \(TerminalPictures.markCount) series, got \(list.count)", at: a.location(0))
+        }
+        let all = list.flatMap(\.values).filter(\.isFinite)
+        guard let lo = all.min(), let hi = all.max() else {
+            throw ShellError("nothing to plot: no finite values", at: a.location(0), hint: "train the model first (train m text)")
+        }
+        let height = try int(a, "height")
+        guard (2...40).contains(height) else { throw ShellError("height must be in 2...40", at: a.keywordLocation("height")) }
+        let title = try str(a, "title")
+        interp.write(TerminalPictures.lineChart(list, title: title.isEmpty ? "\(list.count) series" : title,
+                                                width: interp.configuration.displayWidth, height: height) + "\n")
+        return .record([("count", .number(Double(list.count))), ("min", .number(lo)), ("max", .number(hi))])
+    }
+
     static let pictureBuiltins: [Builtin] = [
-        Builtin(name: "plot", usage: "plot values title=\"\" height=8",
-                summary: "a line chart of a list of numbers or a 1-D tensor (e.g. `plot m.history`, the loss per training step) with its sparkline; a record of such series (`plot m.update_ratio`) draws one sparkline per field on a shared scale",
-                keywords: ["title", "height"], example: "plot [3, 2.5, 2.1, 1.9, 1.8, 1.75]") { interp, a in
+        Builtin(name: "plot", usage: "plot values title=\"\" height=8 names=[]",
+                summary: "a line chart of a list of numbers or a 1-D tensor (e.g. `plot m.history`, the loss per training step) with its sparkline; a list of such series is overlaid on one scale (`names=` labels them); a record of series (`plot m.update_ratio`) draws one sparkline per field on a shared scale",
+                keywords: ["title", "height", "names"], example: "plot [3, 2.5, 2.1, 1.9, 1.8, 1.75]\nplot [[3, 2.5, 2.1], [3, 2.8, 2.7, 2.6]] names=[\"a\", \"b\"]") { interp, a in
             try a.expectCount(1...1)
-            try a.checkKeywords(["title", "height"])
+            try a.checkKeywords(["title", "height", "names"])
             if case .record(let fields) = a.positional[0].0 { return try plotRecord(interp, fields, at: a.location(0)) }
+            if case .list(let items) = a.positional[0].0, let first = items.first, first.isSeries {
+                return try plotOverlay(interp, items, a)
+            }
             guard let ys = try series(a.positional[0].0, at: a.location(0)) else {
                 throw ShellError("plot takes a list of numbers or a 1-D tensor, got a \(a.positional[0].0.kind)", at: a.location(0), hint: "e.g. plot m.history")
             }
@@ -207,5 +242,15 @@ extension SessionRecord {
     /// pictures kept.
     public func notebookHTML(title: String) -> String {
         HTMLPage.notebook(title: title, cells: cells.map { ($0.source, $0.output) })
+    }
+}
+
+extension Value {
+    /// A list or a tensor: something `plot` can draw as one series of an overlaid chart.
+    var isSeries: Bool {
+        switch self {
+        case .list, .tensor: return true
+        default: return false
+        }
     }
 }

@@ -128,6 +128,14 @@ extension BuiltinTests {
             #expect(h["count"]?.display == "3")
             let e2 = try #require(failure(i, "plot \"x\""))
             #expect(e2.location == LMShell.SourceLocation(line: 1, column: 6))
+            // A list of series is overlaid on one scale, each with its mark; a shorter one ends early.
+            let o = try record(i, "plot [[4, 3, 2, 1], [4, 4]] names=[\"falls\", \"stopped\"] height=4")
+            #expect(o["count"]?.display == "2" && o["min"]?.display == "1" && o["max"]?.display == "4")
+            #expect(out.text.contains("• falls (4 steps)   × stopped (2 steps)"), "\(out.text)")
+            let top = out.text.split(separator: "\n").last { $0.hasPrefix("        4 ┤") } ?? ""
+            #expect(top.contains("×") && top.hasSuffix(" "), "the stopped series draws only the first half: \(top)")
+            let e3 = try #require(failure(i, "plot [[1, 2], [3]] names=[\"a\"]"))
+            #expect(e3.message.contains("names has 1 entries for 2 series"))
         case "export":
             try i.run("text = corpus(\"input.txt\")")
             try i.run("m = lstm(text, hidden=6, layers=1)")

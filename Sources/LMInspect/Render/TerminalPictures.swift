@@ -101,23 +101,46 @@ public enum TerminalPictures {
     /// A line chart `height` rows tall: one column per (resampled) point, `•` on the value's row, the range on
     /// the left axis and the x range below.
     public static func lineChart(_ values: [Double], title: String, width: Int, height: Int = 8, xLabel: String = "step") -> String {
+        lineChart([("", values)], title: title, width: width, height: height, xLabel: xLabel)
+    }
+
+    /// Marks of the series of an overlaid chart, in order (a later series is drawn over an earlier one).
+    static let marks: [Character] = ["•", "×", "○", "+", "◆", "▲"]
+    /// How many series an overlaid chart tells apart.
+    public static var markCount: Int { marks.count }
+
+    /// Several series overlaid on one scale, each with its own mark and a legend line; x is the step, so a
+    /// series that stopped early (a diverged run) ends early.
+    public static func lineChart(_ series: [(name: String, values: [Double])], title: String, width: Int, height: Int = 8,
+                                 xLabel: String = "step") -> String {
         let plotWidth = Swift.max(8, width - 11)
-        let ys = resample(values, to: plotWidth)
-        let finite = ys.filter(\.isFinite)
+        let longest = series.map(\.values.count).max() ?? 0
+        let columns = Swift.min(plotWidth, Swift.max(longest, 1))
+        let resampled = series.map { s in
+            resample(s.values, to: Swift.max(1, Int((Double(columns) * Double(s.values.count) / Double(Swift.max(longest, 1))).rounded())))
+        }
+        let finite = resampled.flatMap { $0 }.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max() else { return "\(title): (no values)" }
         let h = Swift.max(2, height)
-        var grid = [[Character]](repeating: [Character](repeating: " ", count: ys.count), count: h)
-        for (x, y) in ys.enumerated() where y.isFinite {
-            let row = hi > lo ? Int(((hi - y) / (hi - lo) * Double(h - 1)).rounded()) : h / 2
-            grid[row][x] = "•"
+        var grid = [[Character]](repeating: [Character](repeating: " ", count: columns), count: h)
+        for (k, ys) in resampled.enumerated() {
+            for (x, y) in ys.enumerated() where y.isFinite && x < columns {
+                let row = hi > lo ? Int(((hi - y) / (hi - lo) * Double(h - 1)).rounded()) : h / 2
+                grid[row][x] = marks[k % marks.count]
+            }
         }
         var lines = [title]
         for (r, row) in grid.enumerated() {
             let label = r == 0 ? String(format: "%9.4g", hi) : (r == h - 1 ? String(format: "%9.4g", lo) : String(repeating: " ", count: 9))
             lines.append(label + " ┤" + String(row))
         }
-        lines.append(String(repeating: " ", count: 10) + "└" + String(repeating: "─", count: ys.count))
-        lines.append(String(repeating: " ", count: 11) + "1" + String(repeating: " ", count: Swift.max(1, ys.count - 1 - String(values.count).count - xLabel.count - 1)) + "\(xLabel) \(values.count)")
+        lines.append(String(repeating: " ", count: 10) + "└" + String(repeating: "─", count: columns))
+        lines.append(String(repeating: " ", count: 11) + "1" + String(repeating: " ", count: Swift.max(1, columns - 1 - String(longest).count - xLabel.count - 1)) + "\(xLabel) \(longest)")
+        if series.count > 1 {
+            lines.append(String(repeating: " ", count: 11) + series.enumerated().map { k, s in
+                "\(marks[k % marks.count]) \(s.name) (\(s.values.count) steps)"
+            }.joined(separator: "   "))
+        }
         return lines.joined(separator: "\n")
     }
 
