@@ -16,11 +16,12 @@ public struct CellFinder: Sendable {
     /// does not vary over the text (no correlation is defined).
     public var top: [[Hit]]
 
-    public static func find(_ trace: StateTrace, features: FeatureTracks, top k: Int = 3) throws -> CellFinder {
+    /// `kind` picks what is correlated ("h", "c", "tanh_c" or a gate); nil is tanh(c) for LSTMs, h otherwise.
+    public static func find(_ trace: StateTrace, features: FeatureTracks, top k: Int = 3, kind: String? = nil) throws -> CellFinder {
         let T = trace.steps, H = trace.hidden
         var hits = [[Hit]](repeating: [], count: features.names.count)
         for l in 0..<trace.layers.count {
-            let act = try trace.activations(layer: l)
+            let act = try kind.map { try trace.values(layer: l, kind: $0) } ?? trace.activations(layer: l)
             for j in 0..<H {
                 let column = (0..<T).map { Double(act[$0 * H + j]) }
                 for (f, track) in features.values.enumerated() {

@@ -103,15 +103,16 @@ extension Builtins {
             }
             return .record([("name", .string(name)), ("pattern", .string(pattern))])
         },
-        Builtin(name: "cells", usage: "cells m \"text\" top=3 show=0 features=[]",
-                summary: "finds interpretable cells: correlates every cell with line position, quotes, parens, brace depth, comments, if bodies, word starts and user features; lists the best per feature",
-                keywords: ["top", "show", "features"],
+        Builtin(name: "cells", usage: "cells m \"text\" top=3 show=0 features=[] kind=\"\"",
+                summary: "finds interpretable cells: correlates every cell (tanh(c) for LSTMs, h otherwise; kind=\"h\", \"c\" or a gate picks another state) with line position, quotes, parens, brace depth, comments, if bodies, word starts and user features; lists the best per feature",
+                keywords: ["top", "show", "features", "kind"],
                 example: "m = lstm(corpus(\"input.txt\"), hidden=8, layers=1)\nr = cells m \"the cat sat on the mat.\" features=[feature(\"t\", \"t\")]\nr.word_start") { interp, a in
             try a.expectCount(2...2)
-            try a.checkKeywords(["top", "show", "features"])
+            try a.checkKeywords(["top", "show", "features", "kind"])
             let m = try modelArg(a, 0)
             let (ids, scalars) = try inspectText(m, a, 1)
             let top = try int(a, "top"), show = try int(a, "show")
+            let kind = try str(a, "kind")
             guard top >= 1 else { throw ShellError("top must be at least 1", at: a.keywordLocation("top")) }
             var user: [(String, String)] = []
             if let f = a.keyword("features") {
@@ -128,13 +129,15 @@ extension Builtins {
             }
             let tr = try trace(m, ids, at: a.location(0))
             let features = try engine(a.keywordLocation("features")) { try FeatureTracks.compute(scalars, user: user) }
-            let finder = try engine(a.location) { try CellFinder.find(tr, features: features, top: top) }
+            let finder = try engine(a.keyword("kind") == nil ? a.location : a.keywordLocation("kind")) {
+                try CellFinder.find(tr, features: features, top: top, kind: kind.isEmpty ? nil : kind)
+            }
             interp.write(finder.description + "\n")
             if show > 0 {
                 let best = finder.top.compactMap(\.first).sorted { Swift.abs($0.correlation) > Swift.abs($1.correlation) }
                 var seen = Set<[Int]>()
                 for hit in best where seen.insert([hit.layer, hit.unit]).inserted && seen.count <= show {
-                    let act = try engine(a.location) { try tr.activations(layer: hit.layer) }
+                    let act = try engine(a.location) { kind.isEmpty ? try tr.activations(layer: hit.layer) : try tr.values(layer: hit.layer, kind: kind) }
                     let name = features.names[finder.top.firstIndex { $0.first == hit } ?? 0]
                     interp.write(String(format: "\nlayer %d, unit %d (%@, r = %+.3f):\n", hit.layer + 1, hit.unit, name, hit.correlation))
                     interp.write(TerminalPictures.coloredText(scalars, values: column(act, units: tr.hidden, unit: hit.unit),
