@@ -121,6 +121,44 @@ struct ExampleTests {
         #expect(r.status == 0 && !r.stderr.contains("error"), "README block \(index + 1) failed:\n\(block)\n--- stderr\n\(r.stderr)")
     }
 
+    // MARK: - Figures quoted from the examples
+
+    /// README's ```text blocks whose first line is `# from examples/NAME.lmsh (QUICK=1)`: output quoted from an
+    /// example's quick run, as (example, quoted lines).
+    static var readmeQuotes: [(String, [String])] {
+        guard let text = try? String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8) else { return [] }
+        var quotes: [(String, [String])] = [], current: [String]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if current == nil, line.trimmingCharacters(in: .whitespaces) == "```text" {
+                current = []
+            } else if let lines = current, line.trimmingCharacters(in: .whitespaces) == "```" {
+                if let head = lines.first, head.hasPrefix("# from examples/"), let end = head.range(of: ".lmsh") {
+                    let name = String(head[head.index(head.startIndex, offsetBy: "# from examples/".count)..<end.lowerBound])
+                    quotes.append((name, Array(lines.dropFirst()).filter { !$0.isEmpty }))
+                }
+                current = nil
+            } else if current != nil {
+                current?.append(line)
+            }
+        }
+        return quotes
+    }
+
+    /// A figure the README quotes from an example is a line of that example's recorded quick run, so when a
+    /// re-recording changes it, this fails until the README says the same.
+    @Test func theReadmeQuotesTheExamplesAsTheyRun() throws {
+        let quotes = Self.readmeQuotes
+        #expect(quotes.count >= 2, "README.md should quote example output in ```text blocks headed # from examples/NAME.lmsh (QUICK=1)")
+        for (name, lines) in quotes {
+            let transcript = try String(contentsOf: Self.recorded.appendingPathComponent(name + ".out"), encoding: .utf8)
+            let recordedLines = Set(transcript.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            #expect(!lines.isEmpty, "README quotes nothing from \(name)")
+            for line in lines {
+                #expect(recordedLines.contains(line), "README quotes a line that \(name)'s quick run does not print (re-recorded since?):\n\(line)")
+            }
+        }
+    }
+
     // MARK: - The verbs table
 
     /// README's table of verbs, made from the builtins themselves: usage, summary and the line of the
