@@ -4,7 +4,6 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHARED_DATA := ../shared/data
-SHAKESPEARE_URL := https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
 
 .PHONY: run test test-torch build release bench data link-data deps clean fuzz
 
@@ -78,8 +77,8 @@ data:
 	@if [ -d "$(SHARED_DATA)" ]; then \
 		for f in $(SHARED_DATA)/*.txt; do ln -sf "$$(cd "$$(dirname "$$f")" && pwd)/$$(basename "$$f")" data/; done; \
 		echo "linked corpora from $(SHARED_DATA) into data/"; \
-	elif [ ! -f data/tinyshakespeare.txt ]; then \
-		curl -fsSL -o data/tinyshakespeare.txt "$(SHAKESPEARE_URL)" && echo "downloaded data/tinyshakespeare.txt"; \
+	else \
+		bash scripts/fetch-corpora.sh data || echo "make data: some corpora are missing (see above); tests that need them skip"; \
 	fi
 	@ls -l data/
 
