@@ -1,6 +1,7 @@
 import Foundation
 import LMCore
 import LMModels
+import LMInspect
 
 extension Interpreter {
     /// For `:time`: how each model the cell names runs a training window, and why (its `m.plan`).
@@ -61,9 +62,37 @@ enum TrainingMonitor {
             bar[12] = "|"
             if pos >= 0 { bar[pos] = "●" }
             let value = r.isFinite ? String(format: "%6.2f", r) : "     —"
-            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + " \(value)  " + String(bar))
+            // The gradient's magnitudes as a histogram of log10|g| over 1e-8…1.
+            let grads = t.model.parameters.entries[k].tensor.grad?.data ?? []
+            let hist = grads.isEmpty ? "" : "  log10|∇| −8…0 " + TerminalPictures.histogram(ActivationStats.logHistogram(grads))
+            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + " \(value)  " + String(bar) + hist)
+        }
+        if let stats = probeStats(t) {
+            lines.append("  activations on the first \(probeLength) characters of the validation text:")
+            for (l, layer) in stats.layers.enumerated() {
+                let gates = layer.gateSaturated.map { String(format: " %@ %.0f%%", $0.name, 100 * $0.fraction) }.joined()
+                lines.append(String(format: "  layer %d  h −1…1 %@  |h|>0.97 %.1f%%%@  dead %d/%d", l + 1,
+                                    TerminalPictures.histogram(layer.histogram), 100 * layer.tanhSaturated,
+                                    gates.isEmpty ? "" : "  gates saturated" + gates, layer.deadUnits, layer.units))
+            }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static let probeLength = 200
+
+    /// Activation statistics on a probe: the start of the validation text (else of the training text), read from
+    /// the zero state through the cell's definition.
+    static func probeStats(_ t: Trainer) -> ActivationStats? {
+        let split = t.splits.val.count > 0 ? t.splits.val : t.splits.train
+        let ids: [Int]
+        if let mapped = split.mapped {
+            ids = mapped.prefix(probeLength).map(Int.init)
+        } else {
+            ids = Array(split.segments.joined().prefix(probeLength)).map(Int.init)
+        }
+        guard !ids.isEmpty, let trace = try? StateTrace.run(t.model, ids: ids) else { return nil }
+        return try? ActivationStats.measure(trace)
     }
 }
 

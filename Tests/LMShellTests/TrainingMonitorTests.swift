@@ -50,6 +50,9 @@ struct TrainingMonitorTests {
         // Ten steps: the monitor every step (steps / 10), each with every parameter.
         #expect(text.components(separatedBy: "update/data log10 per parameter").count - 1 == 10)
         #expect(text.components(separatedBy: "  rnn.weight_hh_l0 ").count - 1 == 10)
+        // With each, the gradient's magnitudes and the activations on the probe text.
+        #expect(text.components(separatedBy: "log10|∇| −8…0").count - 1 == 60)
+        #expect(text.components(separatedBy: "  layer 1  h −1…1 ").count - 1 == 10 && text.contains("dead "))
         try i.run("plot m.update_ratio")
         #expect(out().contains("6 series over 10 steps"))
     }

@@ -76,6 +76,15 @@ public enum TerminalPictures {
         return lines.joined(separator: "\n")
     }
 
+    /// Bin counts as bars from 0 to the largest count, an empty bin as a space (so the shape's ends show).
+    public static func histogram(_ counts: [Int]) -> String {
+        let bars = Array("▁▂▃▄▅▆▇█")
+        let top = Swift.max(1, counts.max() ?? 1)
+        return String(counts.map { c -> Character in
+            c == 0 ? " " : bars[Swift.max(0, Swift.min(7, Int((Double(c) / Double(top) * 7).rounded())))]
+        })
+    }
+
     /// ▁▂▃▄▅▆▇█ over the values' range (non-finite values as a space).
     public static func sparkline(_ values: [Double]) -> String {
         let bars = Array("▁▂▃▄▅▆▇█")
