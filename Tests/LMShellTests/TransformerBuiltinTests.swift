@@ -1,0 +1,103 @@
+import Foundation
+import LMCore
+import LMModels
+import Testing
+@testable import LMShell
+
+/// The transformer through the language, with the verbs of the recurrent models: train (continuing), eval,
+/// sample, prob, save and load, gradflow beside an RNN, attention; and the tensor builtins it is made of.
+@Suite("Transformer builtins")
+final class TransformerBuiltinTests {
+    private var folders: [URL] = []
+    deinit { for f in folders { try? FileManager.default.removeItem(at: f) } }
+    final class Output: @unchecked Sendable { var text = "" }
+
+    func shell() throws -> (Interpreter, Output) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmsh-transformer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        folders.append(dir)
+        let text = String(repeating: "the cat sat on the mat. the dog ate the hat.\n", count: 60)
+        try text.write(to: dir.appendingPathComponent("input.txt"), atomically: true, encoding: .utf8)
+        let i = Interpreter(baseDirectory: dir)
+        let out = Output()
+        i.output = { out.text += $0 }
+        try i.run("text = corpus(\"input.txt\", val=0.1, batch=4, seq=16)")
+        try i.run("t = transformer(text, layers=2, heads=2, dim=16, context=24, seed=3)")
+        return (i, out)
+    }
+
+    func record(_ i: Interpreter, _ cell: String) throws -> [String: Value] {
+        guard case .record(let f)? = try i.run(cell).value else { Issue.record("\(cell): not a record"); return [:] }
+        return Dictionary(f, uniquingKeysWith: { a, _ in a })
+    }
+    func num(_ r: [String: Value], _ k: String) -> Double {
+        if case .number(let x)? = r[k] { return x }
+        Issue.record("no number \(k) in \(r)")
+        return .nan
+    }
+    func error(_ i: Interpreter, _ cell: String) -> String? {
+        do { try i.run(cell); return nil } catch let e as ShellError { return e.message } catch { return "\(error)" }
+    }
+
+    @Test func trainsEvaluatesSamplesAndRoundTrips() throws {
+        let (i, out) = try shell()
+        let before = num(try record(i, "eval t text.val"), "nats")
+        let r1 = try record(i, "train t text steps=30 batch=4 lr=3e-3")
+        let r2 = try record(i, "train t text steps=30 batch=4 lr=3e-3")
+        #expect(num(r1, "steps") == 30 && num(r2, "total_steps") == 60)  // the second call continues the first
+        let after = try record(i, "eval t text.val")
+        #expect(num(after, "nats") < before - 1, "\(before) → \(num(after, "nats"))")
+        try i.run("save t \"t.safetensors\"")
+        try i.run("u = load(\"t.safetensors\")")
+        #expect(num(try record(i, "eval u text.val"), "nats") == num(after, "nats"))
+        guard case .tensor(let lp)? = try i.run("logprobs(u, \"the cat sat\")").value else { Issue.record("no tensor"); return }
+        #expect(lp.shape == [10] && lp.data.allSatisfy { $0 < 0 })
+        out.text = ""
+        try i.run("sample t 30 prime=\"the \" temp=0 seed=1")
+        #expect(out.text.hasPrefix("the ") && out.text.count > 30)
+        let p = try record(i, "prob t \"the cat sat on the\" \"mat\"")
+        #expect(num(p, "p") > 1e-3)  // uniform over the 17 symbols would give 2e-4
+        #expect(i.variables["t"].map { if case .transformer = $0 { true } else { false } } == true)
+    }
+
+    @Test func gradflowAndAttentionLookAtIt() throws {
+        let (i, out) = try shell()
+        try i.run("train t text steps=10 batch=4")
+        guard case .list(let flows)? = try i.run("gradflow [rnn(text, hidden=8), t] \"the cat sat on the mat.\" rows=5").value,
+              flows.count == 2, case .record(let f) = flows[1], case .tensor(let norms)? = f.first(where: { $0.0 == "norms" })?.1 else {
+            Issue.record("gradflow returned no pair of records"); return
+        }
+        #expect(norms.shape == [1, 22] && norms.data.allSatisfy { $0 > 0 })
+        #expect(out.text.contains("transformer 2×16 ∂x"))
+        out.text = ""
+        let a = try record(i, "attention t \"the cat\" layer=2 head=1")
+        guard case .tensor(let w)? = a["weights"] else { Issue.record("no weights"); return }
+        #expect(w.shape == [7, 7])
+        for r in 0..<7 {  // each row a distribution over the past only
+            let row = w.data[(r * 7)..<(r * 7 + 7)]
+            #expect(Swift.abs(row.reduce(0, +) - 1) < 1e-5 && row.dropFirst(r + 1).allSatisfy { $0 == 0 })
+        }
+        #expect(out.text.contains("layer 2, head 1"))
+    }
+
+    @Test func badInputIsAPositionedError() throws {
+        let (i, _) = try shell()
+        #expect(error(i, "transformer(text, heads=3, dim=16)")?.contains("multiple of heads") == true)
+        #expect(error(i, "train t text steps=1 seq=100")?.contains("context") == true)
+        #expect(error(i, "attention t \"the\" layer=9")?.contains("layer 9") == true)
+        #expect(error(i, "logprobs(t, \"" + String(repeating: "a", count: 40) + "\")")?.contains("at most 25") == true)
+        #expect(error(i, "gradflow t \"th\"")?.contains("at least 3") == true)
+        #expect(error(i, "scaled_dot_attention(randn(2, 3), randn(2, 4), randn(2, 3))") != nil)
+        #expect(error(i, "layer_norm(randn(2, 3), ones(4), none)")?.contains("weight") == true)
+        #expect(error(i, "causal_mask(0)") != nil)
+    }
+
+    @Test func attentionByHandEqualsTheBuiltin() throws {
+        let (i, _) = try shell()
+        for cell in ["q = randn(2, 5, 4, seed=1)", "k = randn(2, 5, 4, seed=2)", "v = randn(2, 5, 3, seed=3)"] { try i.run(cell) }
+        guard case .tensor(let d)? = try i.run("scaled_dot_attention(q, k, v) - softmax(q @ transpose(k) / 2 + causal_mask(5)) @ v").value else {
+            Issue.record("no tensor"); return
+        }
+        #expect(d.data.allSatisfy { Swift.abs($0) < 1e-5 })
+    }
+}
