@@ -54,21 +54,23 @@ public struct AttentionMap: Sendable {
     }
 
     /// Rows are the positions that look (with their character), columns the positions looked at; each cell
-    /// a shade of its weight (colour) or its weight in tenths as a digit (0–9, '·' for the masked future).
+    /// a shade of its weight over the row's largest (colour, or a digit 0–9 without; '·' for the masked future).
     public func chart(text: [String], mode: ColorMode) -> String {
         let ansi = ANSI(mode), T = size
         func g(_ i: Int) -> String { i < text.count ? text[i].unicodeScalars.first.map(TerminalPictures.glyph) ?? "?" : " " }
         var lines = ["layer \(layer), head \(head): row i is where position i looks (weights over j ≤ i)"
-                     + (mode == .none ? "; digits are tenths of a weight, · the masked future" : "")]
+                     + (mode == .none ? "; digits are each weight over its row's largest, 0–9, · the masked future" : "")]
         lines.append("     " + (0..<T).map(g).joined())
         for i in 0..<T {
             var row = String(format: "%3d ", i + 1) + g(i)
-            for j in 0..<T {
-                let w = weights[i * T + j]
-                if j > i { row += mode == .none ? "·" : ansi.resetCode + " "; continue }
-                row += mode == .none ? String(Swift.min(9, Int((w * 10).rounded(.down)))) : ansi.background(RGB.sequential(w)) + " "
-            }
+            // Shades relative to the row's largest weight: a long row's weights are all small, its pattern is not.
             let top = (0...i).max { weights[i * T + $0] < weights[i * T + $1] } ?? i
+            let scale = Swift.max(weights[i * T + top], 1e-12)
+            for j in 0..<T {
+                let w = weights[i * T + j] / scale
+                if j > i { row += mode == .none ? "·" : ansi.resetCode + " "; continue }
+                row += mode == .none ? String(Swift.min(9, Swift.max(0, Int((w * 9).rounded())))) : ansi.background(RGB.sequential(w)) + " "
+            }
             lines.append(row + ansi.resetCode + String(format: "  max %.2f at %d %@", weights[i * T + top], top + 1, g(top).debugDescription))
         }
         return lines.joined(separator: "\n")

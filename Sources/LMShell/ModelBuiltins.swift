@@ -547,6 +547,14 @@ extension Builtins {
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             if isRunFolder(url) { return try importRun(interp, url, path, at: a.location(0)) }
+            var isFolder: ObjCBool = false
+            let exported = url.appendingPathComponent("model.safetensors")
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue,
+               FileManager.default.fileExists(atPath: exported.path),
+               let file = try? SafeTensorsFile.read(from: exported), TransformerCheckpoint.isTransformer(file) {
+                let m = try engine(a.location(0)) { try TransformerCheckpoint.load(file) }
+                return .transformer(TransformerValue(model: m.model, vocabulary: m.vocabulary, steps: m.steps, lossHistory: m.lossHistory))
+            }
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
             if WindowCheckpoint.isWindow(file) {

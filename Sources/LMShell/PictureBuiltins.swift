@@ -164,7 +164,7 @@ extension Builtins {
             if case .transformer(let t) = item {
                 let (flow, text) = try transformerFlow(t, a.positional[1].0, at: a.location(1), a)
                 flows.append(flow)
-                names.append("transformer \(t.model.config.layers)×\(t.model.config.dim) ∂x")
+                names.append("transformer ∂x")
                 if chars.isEmpty { chars = text }
                 continue
             }

@@ -4,9 +4,11 @@
 1. lmsh makes a small transformer on the corpus, trains it a few steps (so that every layer norm and bias has
    moved from its initial value), saves it (`save t "t.safetensors"`) and prints its per-token log-probs of a
    text (`logprobs(t, TEXT)`).
+   It also exports it (`export t "dir/" torch=true`: model.safetensors and model.py).
 2. A nanoGPT-style GPT written here (CausalSelfAttention with F.scaled_dot_product_attention(is_causal=True),
    nn.GELU(), pre-LN blocks, lm_head tied to wte) loads the file with load_state_dict(strict=True), computes the
-   same log-probs, and they must agree to 1e-4.
+   same log-probs, and they must agree to 1e-4; the exported model.py, loading its own file, must give this
+   module's log-probs.
 3. With --golden DIR it also writes DIR/transformer-tiny.safetensors and DIR/transformer-tiny-logprobs.json
    (PyTorch's log-probs), the golden pair the Swift test TransformerGoldenTests checks in plain `make test`.
 
@@ -108,12 +110,27 @@ def torch_logprobs(path, text):
     return [lp[0, n, ids[0, n + 1]].item() for n in range(ids.size(1) - 1)]
 
 
+def exported_logprobs(folder, text):
+    """The log-probs of the model.py that `export t "dir/" torch=true` wrote, loading its model.safetensors."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lmsh_exported_" + os.path.basename(folder).replace("-", "_"),
+                                                  os.path.join(folder, "model.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    m, stoi, _ = mod.load(os.path.join(folder, "model.safetensors"))
+    ids = torch.tensor([[stoi[c] for c in text]])
+    with torch.no_grad():
+        lp = F.log_softmax(m(ids[:, :-1]), dim=-1)
+    return [lp[0, n, ids[0, n + 1]].item() for n in range(ids.size(1) - 1)]
+
+
 def lmsh_logprobs(lmsh, work, corpus, layers, heads, dim, context, steps, name):
     cells = "\n".join([
         f'text = corpus("{corpus}")',
         f"t = transformer(text, layers={layers}, heads={heads}, dim={dim}, context={context}, seed=7)",
         f"r = train t text steps={steps} batch=8 lr=3e-3",
         f'save t "{name}"',
+        f'export t "{name[:-12]}-gpt/" torch=true',
         f"lp = logprobs(t, {json.dumps(TEXT)})",
         "for x in lp { print(item(x)) }",
     ])
@@ -156,7 +173,10 @@ def main():
             failed = True
             continue
         diff = max(abs(a - b) for a, b in zip(mine, theirs))
-        ok = diff <= TOLERANCE
+        exported = exported_logprobs(os.path.join(work, name[:-12] + "-gpt"), TEXT)
+        diff_exported = max(abs(a - b) for a, b in zip(exported, theirs))
+        print(f"  the exported model.py agrees with this check's GPT to {diff_exported:.2e}")
+        ok = diff <= TOLERANCE and diff_exported <= 1e-6 and len(exported) == len(theirs)
         failed |= not ok
         print(f"transformer {layers}x{dim}, {heads} heads, context {context}, {steps} steps: {len(mine)} log-probs, "
               f"mean {sum(theirs) / len(theirs):.4f} nats, max |lmsh - PyTorch| = {diff:.2e} ({'ok' if ok else 'FAILED'}, tolerance {TOLERANCE})")
