@@ -35,10 +35,12 @@ extension Tensor {
         let needX = requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false
         let inputs = b.map { [self, w, $0] } ?? [self, w]
         return Tensor.result("linear", shape: outShape, data: y, inputs: inputs) { g in
-            var gx = needX ? [Float](repeating: 0, count: xd.count) : []
-            var gw = needW ? [Float](repeating: 0, count: wd.count) : []
+            // Written whole by sgemm with beta = 0 (or left empty for a product with no elements to read), so not zeroed first.
+            let nonEmpty = rows > 0 && outF > 0 && inF > 0
+            var gx = needX ? Tensor.uninitialized(xd.count, zeroed: !nonEmpty) : []
+            var gw = needW ? Tensor.uninitialized(wd.count, zeroed: !nonEmpty) : []
             var gb = needB ? [Float](repeating: 0, count: outF) : []
-            if rows > 0 && outF > 0 && inF > 0 {
+            if nonEmpty {
                 g.withUnsafeBufferPointer { pg in
                     xd.withUnsafeBufferPointer { px in
                         wd.withUnsafeBufferPointer { pw in
@@ -63,5 +65,13 @@ extension Tensor {
             }
             return [needX ? gx : nil, needW ? gw : nil] + (b == nil ? [] : [needB ? gb : nil])
         }
+    }
+}
+
+extension Tensor {
+    /// An array of `n` floats for a BLAS call to overwrite (zeroed when asked: memset was 7% of a transformer step).
+    static func uninitialized(_ n: Int, zeroed: Bool = false) -> [Float] {
+        if zeroed { return [Float](repeating: 0, count: n) }
+        return [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
     }
 }

@@ -57,11 +57,6 @@ extension Tensor {
     /// |x|; its gradient at 0 is taken as 0, as PyTorch does.
     public func abs() -> Tensor { unary("abs", { Swift.abs($0) }, { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
     public func square() -> Tensor { unary("square", { $0 * $0 }, { x, _ in 2 * x }) }
-    /// x·Φ(x) with the exact normal CDF Φ(x) = (1 + erf(x/√2))/2, as PyTorch's default `nn.GELU()` (nanoGPT's MLP).
-    public func gelu() -> Tensor {
-        unary("gelu", { 0.5 * $0 * (1 + erff($0 * 0.70710678)) },
-              { x, _ in 0.5 * (1 + erff(x * 0.70710678)) + x * 0.39894228 * Float.exp(-0.5 * x * x) })
-    }
 
     /// x^p for a constant exponent (C's powf: a negative base with an integral exponent is fine).
     public func pow(_ p: Float) -> Tensor {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LMCore
 
@@ -50,6 +51,17 @@ struct AttentionOpsTests {
         let y = Tensor([-1, 0, 1, 2]).gelu()
         #expect(close(y, Tensor([-0.158655, 0, 0.841345, 1.954500]), 1e-5))
         try check([try randn([4, 3], 12)]) { $0[0].gelu() }
+        // The vectorised erf against libm's erff over [-8, 8], values and derivatives, tails included.
+        let xs = (0..<1601).map { Float($0 - 800) / 100 }
+        let p = Tensor(xs).asParameter()
+        let g = p.gelu()
+        try g.sum().backward()
+        for (i, x) in xs.enumerated() {
+            let phi = 0.5 * (1 + erff(x / Float(2).squareRoot()))
+            #expect(Swift.abs(g.data[i] - x * phi) <= 1e-6 * Swift.max(1, Swift.abs(x)), "gelu(\(x))")
+            let d = phi + x * Foundation.exp(-x * x / 2) / (2 * Float.pi).squareRoot()
+            #expect(Swift.abs((p.grad?.data[i] ?? .nan) - d) <= 1e-6 * Swift.max(1, Swift.abs(x)), "gelu'(\(x))")
+        }
     }
 
     @Test func causalSoftmaxIsSoftmaxPlusTheMask() throws {
