@@ -155,7 +155,22 @@ extension Builtins {
         return (flow, chars)
     }
 
+    /// The CPU seconds this process has used (user + system, every thread), from getrusage.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(u.ru_utime) + s(u.ru_stime)
+    }
+
     static let transformerBuiltins: [Builtin] = [
+        Builtin(name: "cpu_time", usage: "cpu_time()",
+                summary: "the CPU seconds lmsh has used so far (every thread, user and system): a training budget that a shared, loaded machine does not shrink, for comparisons at equal compute (examples/09-attention.lmsh)",
+                keywords: [], example: "c0 = cpu_time()\nx = randn(200, 200, seed=1) @ randn(200, 200, seed=2)\ncpu_time() - c0 >= 0") { _, a in
+            try a.expectCount(0...0)
+            try a.checkKeywords([])
+            return .number(cpuSeconds())
+        },
         Builtin(name: "logprobs", usage: "logprobs(m, \"text\")",
                 summary: "log p(symbol n+1 | symbols ≤ n) in nats for every position of a text a transformer reads at once (at most its context + 1 symbols): what a PyTorch re-implementation loading its checkpoint must reproduce",
                 keywords: [], example: "text = corpus(\"input.txt\")\nt = transformer(text, layers=1, heads=2, dim=16, context=16)\nlogprobs(t, \"the cat\")") { _, a in
