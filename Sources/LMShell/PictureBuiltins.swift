@@ -201,7 +201,7 @@ extension Builtins {
     /// The `kind=` of gradflow: "h" (the default) or "c".
     static func flowKind(_ a: CallArgs) throws -> GradientFlow.Through {
         let s = try str(a, "kind")
-        guard let through = GradientFlow.Through(rawValue: s) else {
+        guard let through = GradientFlow.Through(rawValue: s), through != .input else {
             throw ShellError("gradflow: kind is \"h\" (hidden state) or \"c\" (an LSTM's cell), not \"\(s)\"", at: a.keywordLocation("kind"))
         }
         return through

@@ -112,3 +112,63 @@ final class TransformerBuiltinTests {
         #expect(d.data.allSatisfy { Swift.abs($0) < 1e-5 })
     }
 }
+
+/// The transformer's verbs in the table of every builtin (BuiltinTests): each against LMCore or the model
+/// directly, and one argument error each, positioned.
+extension BuiltinTests {
+    func checkAttentionVerb(_ name: String) throws {
+        let (i, _, corpus, _) = try corpusShell()
+        switch name {
+        case "gelu":
+            expectTensor(try tensor(i, "gelu([-1, 0, 1])"), [3], [-0.158655, 0, 0.841345], tol: 1e-5)
+            expectError(i, "gelu(\"a\")", "expected a tensor, got a string", at: (1, 6), hint: nil)
+        case "layer_norm":
+            let x = try Tensor.randn([2, 4], seed: 1)
+            same(try tensor(i, "layer_norm(randn(2, 4, seed=1), ones(4) * 2, zeros(4))"),
+                 try x.layerNorm(weight: Tensor.full([4], 2), bias: Tensor.zeros([4])))
+            expectError(i, "layer_norm(randn(2, 4), ones(3), none)", "layer_norm: the weight has shape [3], the last axis needs [4]", at: (1, 1),
+                        hint: "weight and bias are vectors as long as the normalised axis")
+        case "linear":
+            let x = try Tensor.randn([2, 4], seed: 2), w = try Tensor.randn([3, 4], seed: 1)
+            same(try tensor(i, "linear(randn(2, 4, seed=2), randn(3, 4, seed=1), b=ones(3))"), try x.linear(weight: w, bias: Tensor.ones([3])))
+            expectError(i, "linear(randn(2, 4), randn(4, 3))", "linear: x has 4 features in its last axis, the weight [4,3] takes 3", at: (1, 1),
+                        hint: "the weight is [out, in], as PyTorch's nn.Linear keeps it")
+        case "causal_mask":
+            let m = try tensor(i, "causal_mask(2)")
+            #expect(m.shape == [2, 2] && m.data == [0, -.infinity, 0, 0])
+            expectError(i, "causal_mask(0)", "causal_mask: the size must be in 1...4096, got 0", at: (1, 13), hint: nil)
+        case "scaled_dot_attention":
+            let q = try Tensor.randn([2, 3, 4], seed: 1)
+            same(try tensor(i, "scaled_dot_attention(randn(2, 3, 4, seed=1), randn(2, 3, 4, seed=1), randn(2, 3, 4, seed=1), causal=false)"),
+                 try Tensor.scaledDotAttention(q, q, q, causal: false))
+            expectError(i, "scaled_dot_attention(randn(3, 4), randn(3, 2), randn(3, 4))",
+                        "scaled_dot_attention: q [3,4] and k [3,2] need the shapes [..., T, d] and [..., S, d]", at: (1, 1),
+                        hint: "queries and keys have the same last size d")
+        case "transformer":
+            try i.run("t = transformer(text, layers=1, heads=2, dim=4, context=8)")
+            let v = corpus.vocabulary.count
+            let params = v * 4 + 8 * 4 + (4 + 4 + 12 * 4 + 12 + 16 + 4 + 4 + 4 + 16 * 4 + 16 + 4 * 16 + 4) + 4 + 4
+            #expect(try display(i, "t") == "transformer (GPT, pre-LN): 1 layers × 2 heads × dim 4, context 8, vocab \(v), \(params) parameters")
+            expectError(i, "transformer(text, heads=3, dim=4)", "dim 4 must be a multiple of heads 3: each head gets dim/heads", at: (1, 28),
+                        hint: "e.g. dim=3")
+        case "attention":
+            try i.run("t = transformer(text, layers=1, heads=2, dim=4, context=8)")
+            let r = try record(i, "attention t \"the\" layer=1 head=2")
+            guard case .tensor(let w)? = r["weights"] else { Issue.record("no weights"); return }
+            #expect(w.shape == [3, 3] && w.data[0] == 1 && w.data[1] == 0)
+            expectError(i, "attention t \"the\" layer=1 head=3", "attention: head 3 is outside 1...2", at: (1, 27), hint: nil)
+        case "logprobs":
+            try i.run("t = transformer(text, layers=1, heads=2, dim=4, context=8)")
+            guard case .transformer(let t)? = i.variables["t"] else { Issue.record("no transformer"); return }
+            let ids = try corpus.vocabulary.encode("the cat")
+            expectTensor(try tensor(i, "logprobs(t, \"the cat\")"), [6], try t.model.tokenLogProbs(ids).map(Float.init))
+            expectError(i, "logprobs(t, \"t\")", "logprobs needs a text of at least two symbols", at: (1, 13), hint: nil)
+        default:  // cpu_time
+            let a = try number(i, "cpu_time()")
+            _ = try tensor(i, "randn(300, 300, seed=1) @ randn(300, 300, seed=2)")
+            let b = try number(i, "cpu_time()")
+            #expect(a > 0 && b >= a)
+            expectError(i, "cpu_time(1)", "cpu_time takes 0 arguments, got 1", at: (1, 1), hint: "see :help cpu_time")
+        }
+    }
+}
