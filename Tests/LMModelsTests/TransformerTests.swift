@@ -48,6 +48,8 @@ struct TransformerTests {
         var rng = RandomSource(seed: 1)
         #expect(throws: ModelError.self) { try TransformerModel(.init(vocabSize: 5, layers: 1, heads: 3, dim: 4, context: 4), rng: &rng) }
         #expect(throws: ModelError.self) { try TransformerModel(.init(vocabSize: 5, layers: 0, heads: 1, dim: 4, context: 4), rng: &rng) }
+        // 48 blocks of width 2048 are 2.4 billion weights: refused before anything is allocated.
+        #expect(throws: ModelError.self) { try TransformerModel.Config(vocabSize: 65, layers: 48, heads: 16, dim: 2048, context: 2048).validate() }
     }
 
     @Test func learnsARepeatedTextAndScoresEverySymbolOnce() throws {

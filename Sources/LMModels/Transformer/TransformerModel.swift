@@ -34,6 +34,11 @@ public final class TransformerModel {
             guard dim >= 1 && dim <= 2048 else { throw ModelError("transformer: dim \(dim) must be in 1...2048") }
             guard dim % heads == 0 else { throw ModelError("transformer: dim \(dim) must be a multiple of heads \(heads) (each head gets dim/heads)") }
             guard context >= 1 && context <= 2048 else { throw ModelError("transformer: context \(context) must be in 1...2048") }
+            // All the weights together within one tensor's element budget, so that no size a user types exhausts memory.
+            let total = shapes.reduce(0) { $0 + $1.1.reduce(1, *) }
+            guard total <= Shape.elementBudget else {
+                throw ModelError("transformer: \(total) parameters, over the budget of \(Shape.elementBudget); use fewer layers or a smaller dim")
+            }
         }
 
         /// Names and shapes in nanoGPT's state-dict order (without lm_head.weight, which is wte's).
