@@ -205,7 +205,7 @@ extension Builtins {
             return .transformer(TransformerValue(model: model, vocabulary: c.vocabulary))
         },
         Builtin(name: "attention", usage: "attention m \"text\" layer=1 head=1",
-                summary: "where one head of a transformer looks over a text (at most its context): row i holds position i's attention weights over positions j ≤ i, drawn as shades (digits without colour) with each row's strongest link; `export r \"att.html\"` draws it as an HTML heatmap",
+                summary: "where one head of a transformer looks over a text (at most its context): row i holds position i's attention weights over positions j ≤ i, each shaded against its row's largest (digits 0–9 without colour), with the row's strongest link named; `export r \"att.html\"` draws it as an HTML heatmap",
                 keywords: ["layer", "head"],
                 example: "text = corpus(\"input.txt\")\nt = transformer(text, layers=1, heads=2, dim=16, context=16)\nattention t \"the cat sat\" layer=1 head=2") { interp, a in
             try a.expectCount(2...2)
