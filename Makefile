@@ -33,6 +33,8 @@ test: deps link-data
 	$(SWIFT) build --build-tests
 	LMSH_BINARY=$(CURDIR)/.build/release/lmsh timeout 1500 $(SWIFT) test --skip-build
 
+## The transformer's checkpoint loads into a nanoGPT-style GPT and gives the same log-probs to 1e-4 (issue 20;
+## Tests/TorchInterop/check_transformer.py, which with --golden DIR also rewrites the golden pair of TransformerTests).
 ## The hand-off to PyTorch (issue 19): lmsh trains a 2x128 LSTM, exports it, the generated train.py continues it on
 ## one process and under torchrun on two (gloo), the losses are compared with lmsh's own, and lmsh imports the result.
 ## Uses $(TORCH_PYTHON) when set (a Python with torch and safetensors), else makes $(TORCH_VENV) and installs them
@@ -50,7 +52,8 @@ test-torch: deps link-data
 				{ echo "test-torch: SKIPPED: could not install torch and safetensors from PyPI (offline?); set TORCH_PYTHON to a Python that has them"; exit 0; }; \
 		fi; \
 	fi; \
-	"$$py" Tests/TorchInterop/check_handoff.py --lmsh .build/release/lmsh --corpus data/tinyshakespeare.txt
+	"$$py" Tests/TorchInterop/check_handoff.py --lmsh .build/release/lmsh --corpus data/tinyshakespeare.txt && \
+	"$$py" Tests/TorchInterop/check_transformer.py --lmsh .build/release/lmsh --corpus data/tinyshakespeare.txt
 
 ## Benchmarks (release build).
 ## The standard set of issue 6 ((a)-(e) and the sgemm limit); `bench/compare.sh` runs them beside PyTorch.

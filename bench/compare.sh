@@ -7,6 +7,8 @@
 #   bench/compare.sh                  2 rounds of every configuration
 #   ROUNDS=3 bench/compare.sh a d     3 rounds of (a) and (d) only
 #   QUICK=1 bench/compare.sh          fewer steps (a smoke test, not a measurement)
+#   bench/compare.sh t                the transformer (issue 20) beside nanoGPT's GPT at the same size
+#                                     (bench/torch_nanogpt.py; not in the default order)
 #
 # Environment: LMSH (default .build/release/lmsh, built with `make release`), PYTHON (default
 # /tmp/torch-venv/bin/python; see ../shared/bench/README.md to create the venv), REF (the reference
@@ -29,12 +31,13 @@ A="--model lstm --hidden 128 --layers 2 --seq 50 --batch 50"
 B="--model lstm --hidden 512 --layers 3 --seq 100 --batch 32 --steps 20 --warmup 3"
 C="--model lstm --hidden 256 --layers 1 --seq 64 --batch 64"
 D="--model rnn --hidden 128 --layers 1 --seq 50 --batch 50"
+T="--layers 4 --heads 4 --dim 128 --seq 64 --batch 32 --steps 20 --warmup 3"
 if [ -n "${QUICK:-}" ]; then
   A="$A --steps 8 --warmup 2"; B="--model lstm --hidden 512 --layers 3 --seq 100 --batch 32 --steps 4 --warmup 1"
-  C="$C --steps 8 --warmup 2"; D="$D --steps 8 --warmup 2"
+  C="$C --steps 8 --warmup 2"; D="$D --steps 8 --warmup 2"; T="--layers 4 --heads 4 --dim 128 --seq 64 --batch 32 --steps 4 --warmup 1"
 fi
 declare -A FLAGS=(
-  [a]="$A" [b]="$B" [c]="$C" [d]="$D"
+  [a]="$A" [b]="$B" [c]="$C" [d]="$D" [t]="$T"
   [a-eval]="$A --eval-only" [b-eval]="$B --eval-only"
   [e-2x128]="--hidden 128 --layers 2 --sample 2000" [e-3x512]="--hidden 512 --layers 3 --sample 2000"
 )
@@ -43,9 +46,9 @@ if [ $# -gt 0 ]; then ORDER=("$@"); fi
 
 # The reference's peak resident memory, read in the same process after the script has run.
 ref() {  # ref NAME FLAGS...
-  local name=$1 threads=2; shift
-  case $name in e-*) threads=${REF_SAMPLE_THREADS:-2} ;; esac
-  "$PYTHON" - "$REF" "$@" --threads "$threads" --no-val --json "$OUT/torch-$name.jsonl" <<'PY'
+  local name=$1 threads=2 script=$REF; shift
+  case $name in e-*) threads=${REF_SAMPLE_THREADS:-2} ;; t) script=bench/torch_nanogpt.py ;; esac
+  "$PYTHON" - "$script" "$@" --threads "$threads" --no-val --json "$OUT/torch-$name.jsonl" <<'PY'
 import resource, runpy, sys
 sys.argv = sys.argv[1:]
 try:
@@ -63,8 +66,10 @@ for round in $(seq "$ROUNDS"); do
   for name in "${ORDER[@]}"; do
     flags=${FLAGS[$name]:?unknown configuration $name}
     echo "round $round ($name): lmsh bench $flags" >&2
+    lflags=$flags
+    [ "$name" = t ] && lflags="--transformer $flags"
     # shellcheck disable=SC2086
-    "$LMSH" bench $flags --json "$OUT/lmsh-$name.jsonl" >&2
+    "$LMSH" bench $lflags --json "$OUT/lmsh-$name.jsonl" >&2
     echo "round $round ($name): torch_charlstm.py $flags" >&2
     # shellcheck disable=SC2086
     ref "$name" $flags >&2

@@ -10,11 +10,12 @@ import platform
 import statistics
 import sys
 
-TARGETS = {"a": 1.5, "b": 1.1, "c": 1.3, "d": 1.5, "e-2x128": 10, "e-3x512": 4}
+TARGETS = {"a": 1.5, "b": 1.1, "c": 1.3, "d": 1.5, "e-2x128": 10, "e-3x512": 4, "t": 1.0}
 LABELS = {
     "a": "(a) 2×128 LSTM, train", "b": "(b) 3×512 LSTM, train", "c": "(c) 1×256 LSTM, train",
     "d": "(d) 1×128 tanh RNN, train", "a-eval": "(a) forward only", "b-eval": "(b) forward only",
     "e-2x128": "(e) sampling 2×128, batch 1", "e-3x512": "(e) sampling 3×512, batch 1",
+    "t": "(t) 4×128 transformer (4 heads, context 64), train",
 }
 
 

@@ -37,6 +37,7 @@ public enum BenchCommand {
         case .sgemm: report = SgemmBench.run()
         case .sample: report = try SampleBench.run(o, data: try BenchData.load(o.data, words: o.words))
         case .eval: report = try TrainBench.eval(o, data: try BenchData.load(o.data, words: o.words))
+        case .train where o.transformer: report = try TransformerBench.train(o, data: try BenchData.load(o.data, words: o.words))
         case .train, .standard: report = try TrainBench.train(o, data: try BenchData.load(o.data, words: o.words))
         }
         print(summary(report))
@@ -68,6 +69,7 @@ public enum BenchCommand {
         ("e 3x512", ["--hidden", "512", "--layers", "3", "--sample", "2000"]),
         ("w", ["--words", "10000", "--model", "lstm", "--embed", "200", "--hidden", "200", "--layers", "2", "--seq", "35", "--batch", "20", "--steps", "20"]),
         ("w sample", ["--words", "10000", "--embed", "200", "--hidden", "200", "--layers", "2", "--sample", "2000"]),
+        ("t", ["--transformer", "--layers", "4", "--heads", "4", "--dim", "128", "--seq", "64", "--batch", "32", "--steps", "20", "--warmup", "3"]),
         ("sgemm", ["--sgemm"]),
     ]
 

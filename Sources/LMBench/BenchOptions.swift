@@ -33,13 +33,17 @@ public struct BenchOptions: Sendable, Equatable {
     public var embed = 0
     /// Tie the decoder to the embedding (needs embed = hidden).
     public var tie = false
+    /// Time a transformer (nanoGPT's GPT) instead: `--transformer --layers L --heads H --dim C --seq T --batch B`.
+    public var transformer = false
+    public var heads = 4
+    public var dim = 128
 
     public init() {}
 
     public static let usage = """
         usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
-                          [--words V] [--embed E] [--tie] [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
+                          [--words V] [--embed E] [--tie] [--transformer --heads H --dim C] [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
                lmsh bench --typed [--rounds N] [--steps N] [--data FILE]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
           ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
@@ -47,7 +51,9 @@ public struct BenchOptions: Sendable, Equatable {
           (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`;
           --words V reads the text as words (vocabulary V, as corpus(…, unit="word")), --embed E adds an
           embedding, --tie ties it to the decoder (PyTorch's word_language_model: --words 10000 --embed 200
-          --hidden 200 --layers 2 --seq 35 --batch 20).
+          --hidden 200 --layers 2 --seq 35 --batch 20); --transformer times nanoGPT's GPT (pre-LN, GELU MLP,
+          tied head) of --layers blocks, --heads heads and width --dim over windows of --seq, beside
+          bench/torch_nanogpt.py with the same flags (bench/compare.sh t).
           --typed trains a 2×128 LSTM typed in lmsh (recurrent + def) beside the built-in one, interleaved.
         """
 
@@ -94,6 +100,9 @@ public struct BenchOptions: Sendable, Equatable {
             case "--words": o.words = try int(2...10_000_000)
             case "--embed": o.embed = try int(0...16384)
             case "--tie": o.tie = true
+            case "--transformer": o.transformer = true
+            case "--heads": o.heads = try int(1...64)
+            case "--dim": o.dim = try int(1...2048)
             case "--eval-only": o.mode = .eval
             case "--sample":
                 o.sampleLength = try int(1...10_000_000)

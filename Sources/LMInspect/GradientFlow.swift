@@ -13,6 +13,8 @@ public struct GradientFlow: Sendable {
     public enum Through: String, Sendable {
         case hidden = "h"
         case cell = "c"
+        /// A transformer's input embeddings x_n = wte[token_n] + wpe[n].
+        case input = "x"
     }
 
     /// The state the norms are of.
@@ -43,6 +45,11 @@ public struct GradientFlow: Sendable {
                 return Double(g.data.reduce(0) { $0 + $1 * $1 }).squareRoot()
             })
         }
+        return fitted(norms, through: through)
+    }
+
+    /// The flow of measured norms, with each row's decay per step back and its fall by 10³.
+    public static func fitted(_ norms: [[Double]], through: Through) -> GradientFlow {
         var factors: [Double] = [], thousandth: [Int?] = []
         for layerNorms in norms {
             let n = layerNorms.count

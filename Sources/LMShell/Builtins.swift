@@ -14,7 +14,7 @@ struct Builtin: Sendable {
 enum Builtins {
     static let table: [String: Builtin] = {
         var t: [String: Builtin] = [:]
-        for b in tensorBuiltins + autodiffBuiltins + modelBuiltins + inspectBuiltins + stateBuiltins + pictureBuiltins + utilityBuiltins + optimizerBuiltins + batchBuiltins + recurrentBuiltins + wordBuiltins + headBuiltins { t[b.name] = b }
+        for b in tensorBuiltins + autodiffBuiltins + modelBuiltins + inspectBuiltins + stateBuiltins + pictureBuiltins + utilityBuiltins + optimizerBuiltins + batchBuiltins + recurrentBuiltins + wordBuiltins + headBuiltins + attentionBuiltins + transformerBuiltins { t[b.name] = b }
         return t
     }()
 

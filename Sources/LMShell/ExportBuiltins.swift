@@ -9,6 +9,7 @@ extension Builtins {
     /// run lmsh exported that PyTorch has not continued (`overwrite=true`: any run; never a folder holding
     /// other files).
     static func exportTorch(_ interp: Interpreter, _ a: CallArgs, path: String) throws -> Value {
+        if case .transformer(let t) = a.positional[0].0 { return try exportTransformer(interp, t, a, path: path) }
         guard case .model(let m) = a.positional[0].0 else {
             throw ShellError("export … torch=true hands a model to PyTorch, not a \(a.positional[0].0.kind)", at: a.location(0),
                              hint: "export m \"run/\" torch=true, with m from lstm(text), gru(text) or rnn(text)")
@@ -53,5 +54,34 @@ extension Builtins {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
             && FileManager.default.fileExists(atPath: url.appendingPathComponent(TorchRun.runName).path)
+    }
+}
+
+extension Builtins {
+    /// `export t "dir/" torch=true` for a transformer: model.safetensors (nanoGPT's names) and model.py that loads it.
+    /// Replaces only a folder that is missing, empty, or holds what this wrote before, unless overwrite=true.
+    static func exportTransformer(_ interp: Interpreter, _ t: TransformerValue, _ a: CallArgs, path: String) throws -> Value {
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard ext.isEmpty else {
+            throw ShellError("torch=true writes a folder; \"\(path)\" ends in .\(ext)", at: a.location(1), hint: "name a folder, e.g. \"gpt/\"")
+        }
+        let url = try interp.resolvePath(path, for: .write, at: a.location(1))
+        let overwrite = try a.keyword("overwrite")?.bool(at: a.keywordLocation("overwrite")) ?? false
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw ShellError("\(path) is a file: not replacing it", at: a.location(1), hint: "pick another name")
+            }
+            let present = Set((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
+            guard overwrite || present.isSubset(of: ["model.safetensors", "model.py", "__pycache__"]) else {
+                throw ShellError("\(path) holds other files: not replacing them", at: a.location(1), hint: "pick another name, or add overwrite=true")
+            }
+        }
+        try engine(a.location(1)) {
+            try TransformerExport.write(t.model, vocabulary: t.vocabulary, steps: t.steps, lossHistory: t.lossHistory, to: url)
+        }
+        interp.write("wrote \(path): model.safetensors (nanoGPT's parameter names) and model.py at step \(t.steps); "
+                     + "in PyTorch: cd \(path) && python model.py\n")
+        return .string(path)
     }
 }

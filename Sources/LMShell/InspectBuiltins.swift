@@ -90,6 +90,11 @@ extension Builtins {
                 keywords: ["rows", "kind"], example: "m = rnn(corpus(\"input.txt\"), hidden=16)\ngradflow m \"the cat sat on the mat. the dog ate the hat.\"") { interp, a in
             try a.expectCount(2...2)
             if case .list(let items) = a.positional[0].0 { return try gradflowSideBySide(interp, items, a) }
+            if case .transformer(let t) = a.positional[0].0 {
+                let (flow, chars) = try transformerFlow(t, a.positional[1].0, at: a.location(1), a)
+                interp.write(flow.chart(maxRows: try int(a, "rows"), text: chars) + "\n")
+                return try flowRecord(flow)
+            }
             let m = try modelArg(a, 0)
             let ids = try ids(m, a.positional[1].0, at: a.location(1))
             let rows = try int(a, "rows")

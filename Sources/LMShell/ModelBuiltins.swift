@@ -114,6 +114,7 @@ extension Builtins {
         case .model(let m): return m.vocabulary
         case .ngram(let n): return n.corpus.vocabulary
         case .window(let w): return w.vocabulary
+        case .transformer(let m): return m.vocabulary
         default: return nil
         }
     }
@@ -260,6 +261,7 @@ extension Builtins {
             }
             try a.expectCount(2...2)
             if case .window(let w) = a.positional[0].0 { return try trainWindow(w, try corpusArg(a, 1), interp, a) }
+            if case .transformer(let m) = a.positional[0].0 { return try trainTransformer(m, try corpusArg(a, 1), interp, a) }
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
             var steps = try int(a, "steps")
             try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
@@ -386,6 +388,8 @@ extension Builtins {
                 guard ids.count >= 2 else { throw ShellError("eval needs a text of at least two symbols", at: a.location(1)) }
                 let part = CorpusSplit(name: "text", segments: [Array(ids.dropLast())], followers: [ids[ids.count - 1]])
                 measured = try engine(a.location) { try w.model.evaluate(part, batch: 1, seq: ids.count - 1, splitSummary: "a given text") }
+            case (.transformer(let m), _):
+                measured = try evalTransformer(m, target, a, interp)
             case (.ngram(let n), .split(let s)):
                 // The predictions a recurrent model's eval makes with the same batch and seq (same count, same targets).
                 let b = try int(a, "batch"), q = try int(a, "seq")
@@ -470,6 +474,8 @@ extension Builtins {
                     if ids.count > 4 * w.model.config.n { ids.removeFirst(ids.count - w.model.config.n) }
                 }
                 text = out
+            case .transformer(let m):
+                text = try sampleTransformer(m, s, interp, a)
             case .ngram(let n):
                 let vocab = n.corpus.vocabulary
                 let prompt = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
@@ -509,6 +515,14 @@ extension Builtins {
                 }
                 return .none
             }
+            if case .transformer(let m) = a.positional[0].0 {
+                try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
+                try engine(a.location) {
+                    try Files.makeFolder(for: url, at: a.location(1))
+                    try TransformerCheckpoint.save(m.model, vocabulary: m.vocabulary, steps: m.steps, lossHistory: m.lossHistory, to: url)
+                }
+                return .none
+            }
             let m = try modelArg(a, 0)
             try interp.checkReplace(url, path, export: false, overwrite: overwrite, at: a.location(1))
             if let typed = m.model.cell.definition as? UserCell, let name = typed.unsavable.first {
@@ -535,11 +549,23 @@ extension Builtins {
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             if isRunFolder(url) { return try importRun(interp, url, path, at: a.location(0)) }
+            var isFolder: ObjCBool = false
+            let exported = url.appendingPathComponent("model.safetensors")
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue,
+               FileManager.default.fileExists(atPath: exported.path),
+               let file = try? SafeTensorsFile.read(from: exported), TransformerCheckpoint.isTransformer(file) {
+                let m = try engine(a.location(0)) { try TransformerCheckpoint.load(file) }
+                return .transformer(TransformerValue(model: m.model, vocabulary: m.vocabulary, steps: m.steps, lossHistory: m.lossHistory))
+            }
             try Files.checkReadable(url, "checkpoint", at: a.location(0))
             let file = try engine(a.location(0)) { try SafeTensorsFile.read(from: url) }
             if WindowCheckpoint.isWindow(file) {
                 let w = try engine(a.location(0)) { try WindowCheckpoint.load(file) }
                 return .window(WindowValue(model: w.model, vocabulary: w.vocabulary, steps: w.steps, lossHistory: w.lossHistory))
+            }
+            if TransformerCheckpoint.isTransformer(file) {
+                let m = try engine(a.location(0)) { try TransformerCheckpoint.load(file) }
+                return .transformer(TransformerValue(model: m.model, vocabulary: m.vocabulary, steps: m.steps, lossHistory: m.lossHistory))
             }
             let userCells = try interp.userCell(from: file, at: a.location(0)).map { [$0] } ?? []
             let (model, info) = try engine(a.location(0)) { try ModelCheckpoint.model(from: file, cells: userCells) }

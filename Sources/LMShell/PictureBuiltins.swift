@@ -36,6 +36,12 @@ extension Builtins {
                 if ext == "html" { return HTMLPage.coloredText(title: title, scalars: Array(s.unicodeScalars), values: values) }
                 return SVGChart.lines([("cell", values)], title: title, xLabel: "position", yLabel: "activation")
             }
+            if case .tensor(let w)? = field(fields, "weights"), w.rank == 2, ext == "html" {
+                // attention's map, transposed so that the text runs across (keys) and each row down is a position that looks.
+                let r = w.shape[0], k = w.shape[1]
+                let across = (0..<(r * k)).map { Double(w.data[($0 % r) * k + $0 / r]) }
+                return HTMLPage.heatmap(title: title, values: across, steps: k, units: r, text: scalars)
+            }
             if let rows = norms(field(fields, "norms")) {
                 let isFlow = field(fields, "factor_per_step") != nil
                 return wrap(SVGChart.lines(rows.enumerated().map { ("layer \($0.offset + 1)", $0.element) }, title: title,
@@ -190,6 +196,13 @@ extension Builtins {
         guard !items.isEmpty else { throw ShellError("gradflow needs at least one model in the list", at: a.location(0)) }
         var flows: [GradientFlow] = [], names: [String] = [], chars: [String] = []
         for item in items {
+            if case .transformer(let t) = item {
+                let (flow, text) = try transformerFlow(t, a.positional[1].0, at: a.location(1), a)
+                flows.append(flow)
+                names.append("transformer ∂x")
+                if chars.isEmpty { chars = text }
+                continue
+            }
             guard case .model(let m) = item else {
                 throw ShellError("gradflow takes a model or a list of models, and the list holds a \(item.kind)", at: a.location(0))
             }
@@ -206,13 +219,16 @@ extension Builtins {
         }
         let rows = try int(a, "rows")
         interp.write(GradientFlow.sideBySide(flows, names: names, width: interp.configuration.displayWidth, maxRows: rows, text: chars) + "\n")
-        return .list(try flows.map { flow in
-            .record([
-                ("factor_per_step", .list(flow.factorPerStep.map(Value.number))),
-                ("steps_to_thousandth", .list(flow.stepsToThousandth.map { $0.map { .number(Double($0)) } ?? .none })),
-                ("norms", .tensor(try Tensor(shape: [flow.norms.count, flow.norms.first?.count ?? 0], data: flow.norms.flatMap { $0.map(Float.init) }))),
-            ])
-        })
+        return .list(try flows.map(flowRecord))
+    }
+
+    /// What gradflow returns for one model: the fitted decay per step, the fall by 10³, and the norms [layers, N].
+    static func flowRecord(_ flow: GradientFlow) throws -> Value {
+        .record([
+            ("factor_per_step", .list(flow.factorPerStep.map(Value.number))),
+            ("steps_to_thousandth", .list(flow.stepsToThousandth.map { $0.map { .number(Double($0)) } ?? .none })),
+            ("norms", .tensor(try Tensor(shape: [flow.norms.count, flow.norms.first?.count ?? 0], data: flow.norms.flatMap { $0.map(Float.init) }))),
+        ])
     }
 }
 
@@ -220,7 +236,7 @@ extension Builtins {
     /// The `kind=` of gradflow: "h" (the default) or "c".
     static func flowKind(_ a: CallArgs) throws -> GradientFlow.Through {
         let s = try str(a, "kind")
-        guard let through = GradientFlow.Through(rawValue: s) else {
+        guard let through = GradientFlow.Through(rawValue: s), through != .input else {
             throw ShellError("gradflow: kind is \"h\" (hidden state) or \"c\" (an LSTM's cell), not \"\(s)\"", at: a.keywordLocation("kind"))
         }
         return through

@@ -16,6 +16,8 @@ public enum Value {
     case ngram(NGramValue)
     /// Bengio et al.'s fixed-window neural language model (`window(text, n=4, …)`).
     case window(WindowValue)
+    /// A small decoder-only transformer (`transformer(text, layers=…, heads=…, dim=…, context=…)`).
+    case transformer(TransformerValue)
     case function(UserFunction)
     case builtin(String)
     /// `adam([W, b])` and its kin: an optimizer over the user's tensors.
@@ -37,6 +39,7 @@ public enum Value {
         case .model: return "model"
         case .ngram: return "ngram"
         case .window: return "window model"
+        case .transformer: return "transformer"
         case .function: return "function"
         case .builtin: return "builtin"
         case .optimizer: return "optimizer"
@@ -113,6 +116,24 @@ public final class WindowValue {
     public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
 }
 
+/// A transformer with its vocabulary and, once trained, its trainer.
+public final class TransformerValue {
+    public let model: TransformerModel
+    public let vocabulary: Vocabulary
+    public var trainer: TransformerTrainer?
+    public weak var trainerCorpus: CorpusValue?
+    let checkpointSteps: Int
+    let checkpointLossHistory: [Float]
+    public init(model: TransformerModel, vocabulary: Vocabulary, steps: Int = 0, lossHistory: [Float] = []) {
+        self.model = model
+        self.vocabulary = vocabulary
+        checkpointSteps = steps
+        checkpointLossHistory = lossHistory
+    }
+    public var steps: Int { trainer?.stepCount ?? checkpointSteps }
+    public var lossHistory: [Float] { trainer?.lossHistory ?? checkpointLossHistory }
+}
+
 public final class NGramValue {
     public let model: NGramModel
     public let corpus: CorpusValue
@@ -171,6 +192,10 @@ extension Value {
             let c = w.model.config
             return "window MLP model (Bengio 2003): \(c.n - 1) \(w.vocabulary.unitName)s × embedding \(c.embed) → tanh \(c.hidden) → vocab \(c.vocabSize), "
                 + "\(w.model.parameters.scalarCount) parameters" + (w.steps > 0 ? ", trained \(w.steps) steps" : "")
+        case .transformer(let m):
+            let c = m.model.config
+            return "transformer (GPT, pre-LN): \(c.layers) layers × \(c.heads) heads × dim \(c.dim), context \(c.context), vocab \(c.vocabSize), "
+                + "\(m.model.parameters.scalarCount) parameters" + (m.steps > 0 ? ", trained \(m.steps) steps" : "")
         case .function(let f): return "def \(f.name)(\(f.parameters.joined(separator: ", ")))"
         case .builtin(let name): return "builtin \(name)"
         case .optimizer(let o): return o.display

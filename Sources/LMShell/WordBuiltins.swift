@@ -30,6 +30,8 @@ extension Builtins {
         case .window(let w):
             return Querier(vocabulary: w.vocabulary, next: { ids in try w.model.distribution(after: ids) },
                            kind: "window MLP")
+        case .transformer(let m):
+            return Querier(vocabulary: m.vocabulary, next: { ids in try m.model.distribution(after: ids) }, kind: "transformer")
         default:
             throw ShellError("expected a language model (rnn, lstm, gru, ngram or window), got a \(v.kind)", at: loc)
         }

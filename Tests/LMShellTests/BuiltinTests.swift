@@ -144,6 +144,7 @@ final class BuiltinTests {
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
         "prob", "next", "window", "classify", "tag",
+        "gelu", "layer_norm", "linear", "causal_mask", "scaled_dot_attention", "transformer", "attention", "logprobs", "cpu_time",
     ]
 
     @Test func tableHasExactlyTheTestedVerbs() {
@@ -210,6 +211,8 @@ final class BuiltinTests {
         case "prob", "next": try checkWordQuestion(name)
         case "window": try checkWindow()
         case "classify", "tag": try checkHead(name)
+        case "gelu", "layer_norm", "linear", "causal_mask", "scaled_dot_attention", "transformer", "attention", "logprobs", "cpu_time":
+            try checkAttentionVerb(name)
         default: Issue.record("builtin '\(name)' has no test in BuiltinTests")
         }
     }

@@ -169,6 +169,7 @@ struct ExampleTests {
             ("training by hand", Builtins.optimizerBuiltins + Builtins.batchBuiltins),
             ("models", Builtins.modelBuiltins + Builtins.recurrentBuiltins), ("inspection", Builtins.inspectBuiltins + Builtins.stateBuiltins),
             ("pictures", Builtins.pictureBuiltins), ("utilities", Builtins.utilityBuiltins), ("words", Builtins.wordBuiltins + Builtins.headBuiltins),
+            ("attention", Builtins.attentionBuiltins + Builtins.transformerBuiltins),
         ]
         func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
         var lines = ["| group | verb | what it does | example |", "|---|---|---|---|"]
