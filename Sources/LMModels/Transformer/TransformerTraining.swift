@@ -37,7 +37,7 @@ public final class TransformerTrainer {
         model.parameters.zeroGrads()
         let loss = try model.loss(ids: b.inputs, targets: b.targets, batch: b.batch)
         let value = try loss.item()
-        guard value.isFinite else { return (value, GradientStats(norm: .nan, parameterNorm: 0, clipped: false, firstNonFinite: nil)) }
+        guard value.isFinite else { return (value, GradientStats(norm: .nan, parameterNorm: 0, clipped: false, clippedNorm: .nan, firstNonFinite: nil)) }
         try loss.backward()
         let stats = model.parameters.clipGradients(threshold: clip, mode: clipMode)
         if stats.firstNonFinite != nil { return (.nan, stats) }
