@@ -68,7 +68,7 @@ let package = Package(
 
         // `lmsh bench`: training, evaluation and sampling throughput with the reference script's flags.
         .target(
-            name: "LMBench", dependencies: ["LMCore", "LMModels", "CBLAS"],
+            name: "LMBench", dependencies: ["LMCore", "LMKernels", "LMModels", "CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
         // Micro-benchmarks and helpers (matmul, shakespeare, interop-export; `run` is `lmsh bench`).

@@ -15,6 +15,11 @@
 # script), OUT (folder for the raw JSON lines, default a temporary one), REF_SAMPLE_THREADS (PyTorch's
 # threads for sampling, default 2; on a loaded machine its two threads spin against each other at batch 1
 # and 1 is faster, which is also the figure the issue quotes for 3×512).
+#
+# Each round also measures the machine's FMA peak (`lmsh bench --fma`: all cores at once); the table gives
+# every GFLOP/s as a share of it, and the run is FLAGGED when PyTorch's reference is starved: its (b) below
+# 60% of the peak, or its rounds of a configuration spread by more than 15% ((max − min) / median). Quote
+# only unflagged runs (issue 18), with the date, the peak and the spread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LMSH=${LMSH:-.build/release/lmsh}
@@ -63,6 +68,7 @@ PY
 echo "raw results in $OUT" >&2
 for round in $(seq "$ROUNDS"); do
   "$LMSH" bench --sgemm --json "$OUT/sgemm.jsonl" >&2
+  "$LMSH" bench --fma --json "$OUT/fma.jsonl" >&2
   for name in "${ORDER[@]}"; do
     flags=${FLAGS[$name]:?unknown configuration $name}
     echo "round $round ($name): lmsh bench $flags" >&2

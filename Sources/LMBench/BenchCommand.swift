@@ -31,21 +31,34 @@ public enum BenchCommand {
     }
 
     /// One benchmark, as the flags say.
-    public static func run(_ o: BenchOptions) throws {
-        let report: BenchReport
+    public static func run(_ o: BenchOptions, peak: Double? = nil) throws {
+        var report: BenchReport
         switch o.mode {
         case .sgemm: report = SgemmBench.run()
+        case .fma: report = FMAPeakBench.run()
         case .sample: report = try SampleBench.run(o, data: try BenchData.load(o.data, words: o.words))
         case .eval: report = try TrainBench.eval(o, data: try BenchData.load(o.data, words: o.words))
         case .train where o.transformer: report = try TransformerBench.train(o, data: try BenchData.load(o.data, words: o.words))
         case .train, .standard: report = try TrainBench.train(o, data: try BenchData.load(o.data, words: o.words))
         }
-        print(summary(report))
+        var line = summary(report)
+        if let peak, peak > 0, let g = report.fields.first(where: { $0.0 == "gflops" })?.1 as? Double, o.mode != .sgemm {
+            // Every training figure also as a share of the machine's measured limit.
+            report.add("peak_gflops", peak)
+            report.add("peak_percent", 100 * g / peak)
+            line += String(format: " = %.0f%% of the FMA peak", 100 * g / peak)
+        }
+        print(line)
         try report.emit(json: o.json, file: o.jsonFile)
     }
 
     /// The standard set of `make bench`: configurations (a)-(e) of issue 6 and the sgemm limit.
     static func standard(_ base: BenchOptions) throws {
+        print("(peak) lmsh bench --fma")
+        let fma = FMAPeakBench.run()
+        print(summary(fma))
+        try fma.emit(json: base.json, file: base.jsonFile)
+        let peak = fma.fields.first(where: { $0.0 == "gflops_peak" })?.1 as? Double
         for (name, flags) in standardSet {
             var o = try BenchOptions.parse(flags)
             o.json = base.json
@@ -53,7 +66,7 @@ public enum BenchCommand {
             o.threads = base.threads
             o.data = base.data
             print("(\(name)) lmsh bench \(flags.joined(separator: " "))")
-            try run(o)
+            try run(o, peak: peak)
         }
     }
 
@@ -80,6 +93,10 @@ public enum BenchCommand {
         case "sgemm":
             return String(format: "sgemm (32×512)·(512×2048), OpenBLAS %@: 1 thread %.1f GFLOP/s, 2 threads %.1f GFLOP/s",
                           (d["core"] as? String) ?? "?", num("gflops_1_thread"), num("gflops_2_threads"))
+        case "fma":
+            if let e = d["error"] as? String { return "FMA peak: not measured (\(e))" }
+            return String(format: "FMA peak (12 AVX2 FMA chains per thread, %d threads at once, best of 7): %.1f GFLOP/s (one core alone %.1f); rounds spread %.0f%%",
+                          Int(num("cores")), num("gflops_peak"), num("gflops_peak_1_core"), 100 * num("spread"))
         case "sample":
             return String(format: "sample: %d chars, median %.0f chars/s (%.1f us/char); peak RSS %.0f MB",
                           Int(num("n")), num("chars_per_sec"), num("us_per_char"), num("peak_rss_mb"))

@@ -4,7 +4,7 @@ import LMModels
 /// so that one command line means the same configuration to both.
 public struct BenchOptions: Sendable, Equatable {
     public enum Mode: String, Sendable {
-        case train, eval, sample, sgemm, standard
+        case train, eval, sample, sgemm, fma, standard
     }
 
     public var mode = Mode.train
@@ -43,12 +43,14 @@ public struct BenchOptions: Sendable, Equatable {
     public static let usage = """
         usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
-                          [--words V] [--embed E] [--tie] [--transformer --heads H --dim C] [--eval-only | --sample N | --sgemm | --standard] [--json [FILE]]
+                          [--words V] [--embed E] [--tie] [--transformer --heads H --dim C] [--eval-only | --sample N | --sgemm | --fma | --standard] [--json [FILE]]
                lmsh bench --typed [--rounds N] [--steps N] [--data FILE]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
           ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
           --sample N times generating N characters with batch 1, --sgemm measures cblas_sgemm
-          (32×512)·(512×2048) at 1 and 2 threads, --standard runs the standard set of `make bench`;
+          (32×512)·(512×2048) at 1 and 2 threads, --fma the machine's FMA peak (12 independent AVX2 FMA
+          chains, one thread per core, all cores at once; best of 7 rounds), --standard runs the standard set
+          of `make bench` after measuring the FMA peak, and gives every training figure as a share of it;
           --words V reads the text as words (vocabulary V, as corpus(…, unit="word")), --embed E adds an
           embedding, --tie ties it to the decoder (PyTorch's word_language_model: --words 10000 --embed 200
           --hidden 200 --layers 2 --seq 35 --batch 20); --transformer times nanoGPT's GPT (pre-LN, GELU MLP,
@@ -108,6 +110,7 @@ public struct BenchOptions: Sendable, Equatable {
                 o.sampleLength = try int(1...10_000_000)
                 o.mode = .sample
             case "--sgemm": o.mode = .sgemm
+            case "--fma": o.mode = .fma
             case "--standard": o.mode = .standard
             case "--json":
                 o.json = true

@@ -61,8 +61,12 @@ extension Builtins {
     static func makeModel(_ cell: CellKind, _ a: CallArgs) throws -> Value {
         try a.expectCount(1...1)
         let c = try corpusArg(a, 0)
-        let hidden = try int(a, "hidden"), layers = try int(a, "layers")
-        let embed = try int(a, "embed"), dropout = try num(a, "dropout")
+        // A recipe (lstm only) gives the size; what the user types overrides it.
+        let recipe = cell == .lstm ? try recipeArg(a) : nil
+        let hidden = try recipe.flatMap { a.keyword("hidden") == nil ? $0.hidden : nil } ?? int(a, "hidden")
+        let layers = try recipe.flatMap { a.keyword("layers") == nil ? $0.layers : nil } ?? int(a, "layers")
+        let embed = try int(a, "embed")
+        let dropout = try recipe.flatMap { a.keyword("dropout") == nil ? $0.dropout : nil } ?? num(a, "dropout")
         let seed = try Builtins.seed(a)
         if dropout > 0 && layers == 1 {
             throw ShellError("dropout \(Value.format(dropout)) has no effect on a one-layer model: it acts between layers, as in PyTorch's nn.LSTM",
@@ -125,9 +129,10 @@ extension Builtins {
     /// usage's defaults for a first run). The model's own trainer when the corpus and settings are
     /// unchanged; else a new one that continues it (`Trainer.continueRun`: steps, loss history, and the
     /// optimizer state unless `opt` changed), with one line saying what started afresh and why.
-    static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs, verb: String, _ interp: Interpreter) throws -> Trainer {
+    static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs, verb: String, _ interp: Interpreter, recipe: Recipe? = nil) throws -> Trainer {
         let previous = m.trainer
         var s = previous?.settings ?? TrainSettings()
+        if let r = recipe { apply(r, to: &s) }
         s.batch = try int(a, "batch", s.batch)
         s.seq = try int(a, "seq", s.seq)
         if let o = a.keyword("opt") {
@@ -148,6 +153,16 @@ extension Builtins {
             s.clipMode = mode
         }
         s.evalEvery = try int(a, "every", s.evalEvery)
+        if let d = a.keyword("decay") {
+            let name = try d.string(at: a.keywordLocation("decay"))
+            guard let k = LearningRateDecay(rawValue: name) else {
+                throw ShellError("decay must be \"charrnn\", \"cosine\" or \"none\", not \"\(name)\"", at: a.keywordLocation("decay"),
+                                 hint: "\"cosine\" falls from lr to min_lr over the run's steps or minutes")
+            }
+            s.decay = k
+        }
+        s.minLR = Float(try num(a, "min_lr", Double(s.minLR)))
+        s.warmup = try int(a, "warmup", s.warmup)
         if a.keyword("seed") != nil {
             let seed = try Builtins.seed(a)
             s.seed = seed
@@ -171,7 +186,7 @@ extension Builtins {
         return t
     }
 
-    static let trainKeywords = ["steps", "batch", "seq", "opt", "lr", "clip", "clip_mode", "every", "seed"]
+    static let trainKeywords = ["steps", "batch", "seq", "opt", "lr", "clip", "clip_mode", "every", "seed", "decay", "min_lr", "warmup"]
 
     /// Seconds of training between two checkpoints of an unfinished `train` when `checkpoint_every` is none.
     static let checkpointSeconds: TimeInterval = 600
@@ -188,6 +203,64 @@ extension Builtins {
                              hint: "0 keeps no checkpoint while training; none keeps one about every 10 minutes")
         }
         return n
+    }
+
+    /// `recipe=`: a preset of `Recipe.table`, or nil (none, or not given).
+    static func recipeArg(_ a: CallArgs) throws -> Recipe? {
+        guard let v = a.keyword("recipe"), !v.isNone else { return nil }
+        let loc = a.keywordLocation("recipe")
+        let name = try v.string(at: loc, "a recipe name")
+        guard let r = Recipe.named(name) else {
+            throw ShellError("unknown recipe \"\(name)\"", at: loc,
+                             hint: Suggest.hint(for: name, among: Recipe.names) ?? "one of " + Recipe.names.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        return r
+    }
+
+    /// Recipes are for the recurrent models (`lstm(text, recipe=…)`): a clear error for anything else.
+    static func noRecipe(_ a: CallArgs, _ what: String) throws {
+        guard let v = a.keyword("recipe"), !v.isNone else { return }
+        throw ShellError("a recipe picks settings for an LSTM made with lstm(text, recipe=…), not for \(what)", at: a.keywordLocation("recipe"),
+                         hint: "leave recipe out and set steps=, minutes=, lr= … yourself")
+    }
+
+    /// The training half of a recipe, under what the user types (which `trainer` reads after it).
+    static func apply(_ r: Recipe, to s: inout TrainSettings) {
+        s.batch = r.batch
+        s.seq = r.seq
+        s.optimizer = r.optimizer
+        s.lr = Float(r.lr)
+        s.clip = Float(r.clip)
+        s.clipMode = r.clipMode
+        s.decay = .cosine
+        s.minLR = Float(r.minLR)
+        s.warmup = r.warmup
+    }
+
+    /// `train`'s budget: `steps` and `minutes` (whichever runs out first; with minutes and no steps, the
+    /// time alone, up to the step limit), and whether the run keeps its best validation weights.
+    static func trainBudget(_ a: CallArgs, _ interp: Interpreter, recipe: Recipe? = nil) throws -> TrainBudget {
+        var seconds: Double?
+        if let v = a.keyword("minutes"), !v.isNone {
+            let loc = a.keywordLocation("minutes")
+            let minutes = try v.number(at: loc, "a number of minutes")
+            guard minutes.isFinite, minutes >= 0, minutes <= 1_000_000 else {
+                throw ShellError("minutes must be in 0...1000000, got \(Value.format(minutes))", at: loc, hint: "minutes=0.5 is thirty seconds")
+            }
+            seconds = minutes * 60
+        } else if let r = recipe {
+            seconds = r.minutes * 60
+        }
+        var steps: Int
+        if a.keyword("steps") == nil, seconds != nil {
+            steps = interp.configuration.limits.trainSteps
+        } else {
+            steps = try int(a, "steps")
+            try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
+        }
+        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+        let keepBest = try a.keyword("keep_best").flatMap { $0.isNone ? nil : try $0.bool(at: a.keywordLocation("keep_best")) } ?? (recipe != nil)
+        return TrainBudget(steps: steps, seconds: seconds, keepBest: keepBest)
     }
 
     static let modelBuiltins: [Builtin] = [
@@ -230,9 +303,9 @@ extension Builtins {
                 summary: "a vanilla tanh RNN language model: h = tanh(V_x x + V_h h_prev + c); over characters or words (a word corpus wants embed=); tie=true shares the embedding with the decoder (Press & Wolf 2017; embed becomes hidden)", keywords: modelKeywords, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nm.rnn.weight_hh_l0.shape") { _, a in
             try makeModel(.rnn, a)
         },
-        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, seed=123)",
-                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes), cell=\"peephole\" the gates also read the cell; forget_bias sets the forget gate's bias (none keeps the initialisation's: init=\"charrnn\" sets 1: σ(1) ≈ 0.73 of the cell kept per step; init=\"pytorch\" draws it)",
-                keywords: modelKeywords + ["cell", "forget_bias"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
+        Builtin(name: "lstm", usage: "lstm(text, hidden=128, layers=2, cell=\"standard\", dropout=0, embed=0, tie=false, init=\"charrnn\", forget_bias=none, recipe=none, seed=123)",
+                summary: "an LSTM language model; cell=\"coupled\" is the lecture's coupled LSTM (no peepholes), cell=\"peephole\" the gates also read the cell; forget_bias sets the forget gate's bias (none keeps the initialisation's: init=\"charrnn\" sets 1: σ(1) ≈ 0.73 of the cell kept per step; init=\"pytorch\" draws it); recipe=\"fast\" picks hidden, layers and dropout for train's recipe=\"fast\" (what you type overrides it)",
+                keywords: modelKeywords + ["cell", "forget_bias", "recipe"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1, cell=\"coupled\")\nm.parameters") { _, a in
             try makeModel(.lstm, a)
         },
         Builtin(name: "gru", usage: "gru(text, hidden=128, layers=2, dropout=0, embed=0, tie=false, init=\"pytorch\", seed=123)",
@@ -252,8 +325,8 @@ extension Builtins {
             let model = try engine(a.location) { try NGramModel(order: n, vocabularySize: c.vocabulary.count, training: c.splits.train) }
             return .ngram(NGramValue(model: model, corpus: c))
         },
-        Builtin(name: "train", usage: "train m text steps=1000 batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 checkpoint_every=none watch=false params=none",
-                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay; watch=true prints a training monitor (per parameter the update-to-data ratio log10(‖lr·update‖/‖w‖), healthy near −3) ten times a run, or every `every` steps; m.update_ratio keeps them per step for plot. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one)", keywords: trainKeywords + ["checkpoint_every", "watch", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
+        Builtin(name: "train", usage: "train m text steps=1000 minutes=none recipe=none batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 decay=\"charrnn\" min_lr=0 warmup=0 keep_best=none checkpoint_every=none watch=false params=none",
+                summary: "trains with truncated BPTT, continuing the model's last run: steps and loss history add up, keywords not given keep their last values, and the optimizer state carries over unless opt changes (a line says what restarts and why); opt is \"rmsprop\" (char-rnn's), \"adam\", \"adagrad\", \"sgd\" (with momentum 0.9) or \"gd\" (plain gradient descent, θ ← θ − lr·∇θ); Ctrl-C stops after the current step, keeping the model; while it runs, a recorded session keeps a checkpoint of the unfinished training every checkpoint_every steps of this call (none: about every 10 minutes; 0: never) and whenever validation is evaluated, so a killed training resumes from it on replay; watch=true prints a training monitor (per parameter the update-to-data ratio log10(‖lr·update‖/‖w‖), healthy near −3) ten times a run, or every `every` steps; m.update_ratio keeps them per step for plot. train loss_fn params=[W, b] steps=… trains tensors by a loss function you write (called with the step number if it takes one). minutes=2 is a wall-clock budget: the run stops at the first step boundary after it (with steps= too, whichever comes first; the result's stopped says which). decay=\"cosine\" falls from lr to min_lr over the run's steps or minutes, warmup=N raises lr linearly over the run's first N steps; keep_best=true evaluates val at each tenth of the run and at its end and leaves the model at the weights of the best val loss (best_val, best_step, restored_best). recipe=\"fast\" picks batch, seq, opt, lr, a warm-up and a cosine to a floor over 2 minutes and keep_best=true (any keyword you type overrides it), aimed with m = lstm(text, recipe=\"fast\") at char-rnn's best Shakespeare loss (1.386) in two minutes on two quiet cores; the table and its measurements are in Recipes.swift and bench/recipes.md", keywords: trainKeywords + ["minutes", "recipe", "keep_best", "checkpoint_every", "watch", "params"], example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=32, layers=1)\nr = train m text steps=20 batch=8 seq=16 opt=\"adam\" lr=1e-2\nr.train_loss") { interp, a in
             if case .function(let fn)? = a.positional.first?.0 { return try trainLossFunction(fn, interp, a) }
             if a.keyword("params") != nil {
                 throw ShellError("params= goes with a loss function: train loss_fn params=[W, b]", at: a.keywordLocation("params"),
@@ -263,14 +336,16 @@ extension Builtins {
             if case .window(let w) = a.positional[0].0 { return try trainWindow(w, try corpusArg(a, 1), interp, a) }
             if case .transformer(let m) = a.positional[0].0 { return try trainTransformer(m, try corpusArg(a, 1), interp, a) }
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)
-            var steps = try int(a, "steps")
-            try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-            if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+            let recipe = try recipeArg(a)
+            let budget = try trainBudget(a, interp, recipe: recipe)
+            let steps = budget.steps
             let checkpointEvery = try checkpointEvery(a)
             let watch = try a.keyword("watch")?.bool(at: a.keywordLocation("watch")) ?? false
             let every = try a.keyword("every")?.int(at: a.keywordLocation("every"), "a whole number for every") ?? 0
-            let watchEvery = every > 0 ? every : Swift.max(1, steps / 10)
-            let t = try trainer(m, c, a, verb: "train", interp)
+            // watch=true: every `every` steps, else ten times a run (by its steps, or by its minutes).
+            let watchEvery = every > 0 ? every : (budget.seconds != nil ? 0 : Swift.max(1, steps / 10))
+            var nextWatchTenth = 1
+            let t = try trainer(m, c, a, verb: "train", interp, recipe: recipe)
             if let restored = try interp.willTrain(m, t) { return restored }
             for w in t.warnings { interp.write("warning: \(w)\n") }
             let start = Date()
@@ -281,16 +356,21 @@ extension Builtins {
             // (`r.diverged`), shown as a warning, not an error that stops the script.
             var diverged: TrainingDiverged?
             let before = t.stepCount
-            let done = try engine(a.location) { () throws -> Int in
+            let outcome = try engine(a.location) { () throws -> TrainOutcome in
                 do {
-                    return try t.train(steps: steps) { p in
+                    return try t.run(budget) { p in
                         last = p
                         interp.progress(p)
-                        if watch && (p.done % watchEvery == 0 || p.done == p.totalSteps) {
-                            interp.write(TrainingMonitor.table(t, progress: p))
+                        if watch {
+                            var due = p.stop != nil
+                            if watchEvery > 0 { due = due || p.done % watchEvery == 0 } else if p.fractionDone * 10 >= Double(nextWatchTenth) {
+                                due = true
+                                while p.fractionDone * 10 >= Double(nextWatchTenth) { nextWatchTenth += 1 }
+                            }
+                            if due { interp.write(TrainingMonitor.table(t, progress: p)) }
                         }
                         // A checkpoint of the unfinished training (the finished one is the recorder's, after the cell).
-                        if p.done < p.totalSteps, checkpointEvery != 0 {
+                        if p.stop == nil, checkpointEvery != 0 {
                             let due = checkpointEvery.map { p.done % $0 == 0 }
                                 ?? (Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds)
                             if due || p.valLoss != nil {
@@ -310,24 +390,35 @@ extension Builtins {
                     }
                 } catch let e as TrainingDiverged {
                     diverged = e
-                    return t.stepCount - before
+                    var o = TrainOutcome()
+                    o.done = t.stepCount - before
+                    return o
                 }
             }
             if let diverged { interp.write("warning: \(diverged.message)\n") }
-            var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount))),
+            if outcome.restoredBest, let b = outcome.bestVal, let s = outcome.bestStep, let l = outcome.lastVal {
+                interp.write(String(format: "train: kept the weights of step %d (val %.4f; the last step's val was %.4f)\n", s, b, l))
+            }
+            var fields: [(String, Value)] = [("steps", .number(Double(outcome.done))), ("total_steps", .number(Double(t.stepCount))),
                                              ("diverged", .bool(diverged != nil))]
             if let diverged { fields.append(("diverged_at", .number(Double(diverged.step)))) }
+            fields.append(("stopped", .string(diverged != nil ? "diverged" : outcome.stop.rawValue)))
             if let p = last {
                 fields.append(("train_loss", .number(Double(p.trainLoss))))
                 if let v = p.valLoss { fields.append(("val_loss", .number(v))) }
                 fields.append(("grad_norm", .number(Double(p.gradNorm))))
                 fields.append(("chars_per_sec", .number(p.charsPerSecond.rounded())))
             }
+            if let b = outcome.bestVal, let s = outcome.bestStep {
+                fields.append(("best_val", .number(b)))
+                fields.append(("best_step", .number(Double(s))))
+                fields.append(("restored_best", .bool(outcome.restoredBest)))
+            }
             fields.append(("seconds", .number((Date().timeIntervalSince(start) * 100).rounded() / 100)))
             if stopped { fields.append(("interrupted", .bool(true))) }
             return .record(fields)
         },
-        Builtin(name: "step", usage: "step m text batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123", summary: "one training step (keywords as for train); reports the loss and the gradient norm before clipping",
+        Builtin(name: "step", usage: "step m text batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" every=0 seed=123 decay=\"charrnn\" min_lr=0 warmup=0", summary: "one training step (keywords as for train); reports the loss and the gradient norm before clipping",
                 keywords: trainKeywords.filter { $0 != "steps" }, example: "text = corpus(\"input.txt\")\nm = rnn(text, hidden=32)\nstep m text batch=8 seq=16") { interp, a in
             try a.expectCount(2...2)
             let m = try modelArg(a, 0), c = try corpusArg(a, 1)

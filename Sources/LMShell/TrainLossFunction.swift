@@ -16,9 +16,9 @@ extension Builtins {
             throw ShellError("train needs params=[…] to train a loss function: the tensors to update", at: a.location, hint: "train \(fn.name) params=[W, b] steps=100")
         }
         let params = try parameterList(interp, a.renamed("params"), 0)
-        var steps = try int(a, "steps")
-        try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+        try noRecipe(a, "a loss function")
+        let budget = try trainBudget(a, interp)
+        let steps = budget.steps
         let optName = try str(a, "opt")
         guard let kind = OptimizerKind(rawValue: optName) else {
             throw ShellError("unknown optimizer \"\(optName)\"", at: a.keywordLocation("opt"), hint: "opt is one of \(OptimizerKind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
@@ -30,10 +30,11 @@ extension Builtins {
         }
         let every = try int(a, "every")
         let optimizer = Optimizer(OptimizerSettings(kind: kind), parameterCounts: params.tensors.map(\.count))
-        var losses: [Float] = [], divergedAt: Int?, stopped = false, lastNorm: Float = 0
+        var losses: [Float] = [], divergedAt: Int?, stopped = false, lastNorm: Float = 0, outOfTime = false
         let start = Date()
         for k in 0..<steps {
             if interp.shouldStop() { stopped = true; break }
+            if let s = budget.seconds, Date().timeIntervalSince(start) >= s { outOfTime = true; break }
             params.zeroGrads()
             let value = try engine(a.location(0)) {
                 try interp.runStep(fn, fn.parameters.first.map { [$0: Value.number(Double(k))] } ?? [:])
@@ -52,15 +53,22 @@ extension Builtins {
             losses.append(x)
             lastNorm = stats.norm
             let elapsed = Date().timeIntervalSince(start)
-            interp.progress(TrainProgress(step: k + 1, done: k + 1, totalSteps: steps, epoch: 0, trainLoss: x, valLoss: nil, gradNorm: stats.norm,
-                                          gradRatio: stats.ratio, clipped: stats.clipped, lr: lr, charsPerSecond: 0,
-                                          etaSeconds: elapsed / Double(k + 1) * Double(steps - k - 1)))
+            var p = TrainProgress(step: k + 1, done: k + 1, totalSteps: steps, epoch: 0, trainLoss: x, valLoss: nil, gradNorm: stats.norm,
+                                  gradRatio: stats.ratio, clipped: stats.clipped, lr: lr, charsPerSecond: 0,
+                                  etaSeconds: elapsed / Double(k + 1) * Double(steps - k - 1))
+            p.budgetSeconds = budget.seconds
+            p.elapsedSeconds = elapsed
+            if k + 1 >= steps { p.stop = .steps } else if let s = budget.seconds, elapsed >= s { p.stop = .time }
+            if let s = budget.seconds { p.etaSeconds = Swift.min(p.etaSeconds, Swift.max(0, s - elapsed)) }
+            interp.progress(p)
             if every > 0 && (k + 1) % every == 0 { interp.write(String(format: "step %d  loss %.4f  grad %.3g\n", k + 1, x, stats.norm)) }
         }
         params.zeroGrads()
         if let divergedAt { interp.write("warning: the loss or a gradient is not finite at step \(divergedAt); training stopped, the tensors keep step \(divergedAt - 1)\n") }
         var fields: [(String, Value)] = [("steps", .number(Double(losses.count))), ("diverged", .bool(divergedAt != nil))]
         if let divergedAt { fields.append(("diverged_at", .number(Double(divergedAt)))) }
+        let stop = divergedAt != nil ? "diverged" : stopped ? TrainStop.interrupted.rawValue : outOfTime ? TrainStop.time.rawValue : TrainStop.steps.rawValue
+        fields.append(("stopped", .string(stop)))
         if let last = losses.last {
             fields.append(("train_loss", .number(Double(last))))
             fields.append(("grad_norm", .number(Double(lastNorm))))

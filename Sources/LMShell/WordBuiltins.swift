@@ -73,9 +73,9 @@ extension Builtins {
 
     /// `train w text …` for a window model: the batcher's windows in order, an optimizer step per window.
     static func trainWindow(_ w: WindowValue, _ c: CorpusValue, _ interp: Interpreter, _ a: CallArgs) throws -> Value {
-        var steps = try int(a, "steps")
-        try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+        try noRecipe(a, "a window model")
+        let budget = try trainBudget(a, interp)
+        let steps = budget.steps
         guard c.vocabulary == w.vocabulary else { throw ShellError("this corpus has another vocabulary than the model", at: a.location(1)) }
         let batch = try int(a, "batch"), seq = try int(a, "seq")
         let optName = try str(a, "opt")
@@ -107,9 +107,10 @@ extension Builtins {
         }
         let start = Date()
         var last: (loss: Float, stats: GradientStats)?
-        var done = 0
+        var done = 0, stop = TrainStop.steps
         while done < steps {
-            if interp.shouldStop() { break }
+            if interp.shouldStop() { stop = .interrupted; break }
+            if let s = budget.seconds, Date().timeIntervalSince(start) >= s { stop = .time; break }
             last = try engine(a.location) { try t.step() }
             done += 1
             if let l = last, !l.loss.isFinite {
@@ -119,13 +120,19 @@ extension Builtins {
             let elapsed = Date().timeIntervalSince(start)
             let symbols = Double(done * t.batcher.batch * t.batcher.seq)
             if let l = last {
-                interp.progress(TrainProgress(step: t.stepCount, done: done, of: steps,
-                                              epoch: Double(t.stepCount) / Double(t.batcher.windowsPerEpoch), loss: l.loss, stats: l.stats,
-                                              lr: lr, symbolsPerSecond: symbols / Swift.max(elapsed, 1e-9),
-                                              etaSeconds: elapsed / Double(done) * Double(steps - done)))
+                var p = TrainProgress(step: t.stepCount, done: done, of: steps,
+                                      epoch: Double(t.stepCount) / Double(t.batcher.windowsPerEpoch), loss: l.loss, stats: l.stats,
+                                      lr: lr, symbolsPerSecond: symbols / Swift.max(elapsed, 1e-9),
+                                      etaSeconds: elapsed / Double(done) * Double(steps - done))
+                p.budgetSeconds = budget.seconds
+                p.elapsedSeconds = elapsed
+                if done >= steps { p.stop = .steps } else if let s = budget.seconds, elapsed >= s { p.stop = .time }
+                if let s = budget.seconds { p.etaSeconds = Swift.min(p.etaSeconds, Swift.max(0, s - elapsed)) }
+                interp.progress(p)
             }
         }
-        var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount)))]
+        var fields: [(String, Value)] = [("steps", .number(Double(done))), ("total_steps", .number(Double(t.stepCount))),
+                                         ("stopped", .string(stop.rawValue))]
         if let l = last {
             fields.append(("train_loss", .number(Double(l.loss))))
             fields.append(("grad_norm", .number(Double(l.stats.norm))))

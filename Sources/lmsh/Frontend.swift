@@ -185,23 +185,23 @@ final class Frontend {
 
     func drawProgress(_ p: Interpreter.Progress) {
         let val = p.valLoss.map { String(format: "  val %.4f", $0) } ?? ""
-        let line = String(format: "step %d (%d/%d)  epoch %.2f  loss %.4f%@  grad %.3g  %.0f chars/s  ETA %@",
-                          p.step, p.done, p.totalSteps, p.epoch, p.trainLoss, val, p.gradNorm, p.charsPerSecond,
-                          Frontend.duration(p.etaSeconds))
+        let line = String(format: "step %d %@  epoch %.2f  loss %.4f%@  grad %.3g  %.0f chars/s  ETA %@",
+                          p.step, Frontend.runShare(p), p.epoch, p.trainLoss, val, p.gradNorm, p.charsPerSecond,
+                          Frontend.duration(p.etaSeconds)) + Frontend.stopNote(p)
         if stdoutIsTerminal {
             // At most 20 redraws a second (every step of a small model would be thousands), but always the
             // last step and evaluations.
             let now = Date()
-            if progressShown && now.timeIntervalSince(lastProgressDraw) < 0.05 && p.done < p.totalSteps && p.valLoss == nil {
+            if progressShown && now.timeIntervalSince(lastProgressDraw) < 0.05 && p.stop == nil && p.valLoss == nil {
                 return
             }
             lastProgressDraw = now
             let width = 24
-            let done = p.totalSteps > 0 ? Swift.min(width, width * p.done / p.totalSteps) : width
+            let done = Swift.min(width, Int((Double(width) * p.fractionDone).rounded(.down)))
             let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
             FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(Frontend.fitted(p, bar: bar, columns: Frontend.terminalColumns()))".utf8))
             progressShown = true
-        } else if p.valLoss != nil || Date().timeIntervalSince(lastProgressLine) > 5 {
+        } else if p.valLoss != nil || p.stop != nil || Date().timeIntervalSince(lastProgressLine) > 5 {
             // Not a terminal: progress goes to stderr, so stdout holds only results and a script's
             // output can be compared with a recorded transcript.
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -216,12 +216,13 @@ final class Frontend {
     /// and would leave a copy of itself per step. Drops the least useful fields first, then the bar.
     static func fitted(_ p: Interpreter.Progress, bar: String, columns: Int) -> String {
         var fields: [(text: String, keep: Int)] = [
-            ("step \(p.step)", 9), ("(\(p.done)/\(p.totalSteps))", 3), (String(format: "epoch %.2f", p.epoch), 4),
+            ("step \(p.step)", 9), (runShare(p), 3), (String(format: "epoch %.2f", p.epoch), 4),
             (String(format: "loss %.4f", p.trainLoss), 8),
         ]
         if let v = p.valLoss { fields.append((String(format: "val %.4f", v), 7)) }
         fields += [(String(format: "grad %.3g", p.gradNorm), 2), (String(format: "%.0f chars/s", p.charsPerSecond), 1),
                    ("ETA " + duration(p.etaSeconds), 6)]
+        if p.stop != nil { fields.append((stopNote(p).trimmingCharacters(in: .whitespaces), 10)) }
         var withBar = true
         func text() -> String {
             (withBar ? "[\(bar)] " : "")
@@ -251,6 +252,17 @@ final class Frontend {
             FileHandle.standardOutput.write(Data("\n".utf8))
             progressShown = false
         }
+    }
+
+    /// "(done/total)" for a run of steps; "(done steps, 1m05s/2m0s)" for one with a time budget.
+    static func runShare(_ p: Interpreter.Progress) -> String {
+        guard let b = p.budgetSeconds else { return "(\(p.done)/\(p.totalSteps))" }
+        return "(\(p.done) steps, \(duration(p.elapsedSeconds))/\(duration(b)))"
+    }
+
+    /// On a run's last step: why it stops there.
+    static func stopNote(_ p: Interpreter.Progress) -> String {
+        p.stop.map { "  stopped: \($0.phrase)" } ?? ""
     }
 
     static func duration(_ s: Double) -> String {

@@ -982,7 +982,7 @@ final class BuiltinTests {
         #expect(try number(i, "item(max(abs(g.rnn.weight_hh_l0 - (w0 - 0.1 * g.rnn.weight_hh_l0.grad))))") == 0)
         #expect(try number(i, "item(max(abs(g.rnn.weight_hh_l0 - w0)))") > 0)
         expectError(i, "step m text steps=3", "step has no keyword 'steps'", at: (1, 13),
-                    hint: "its keywords are batch, seq, opt, lr, clip, clip_mode, every, seed")
+                    hint: "its keywords are batch, seq, opt, lr, clip, clip_mode, every, seed, decay, min_lr, warmup")
         expectError(i, "step m text batch=4 seq=8 opt=\"sgdd\"", "unknown optimizer \"sgdd\"", at: (1, 27), hint: "did you mean 'sgd'?")
         expectError(i, "step m 3", "expected a corpus (made with corpus(\"file.txt\")), got a number", at: (1, 8), hint: nil)
     }

@@ -16,6 +16,11 @@ public struct TrainSettings: Sendable, Equatable, Codable {
     public var decayAfterEpoch = 10
     public var stepEvery = 0
     public var stepGamma: Float = 0.5
+    /// char-rnn's epoch decay, a cosine to `minLR` over each `train` call's budget, or none.
+    public var decay = LearningRateDecay.charrnn
+    public var minLR: Float = 0
+    /// Steps of linear learning-rate warm-up at the start of each `train` call.
+    public var warmup = 0
 
     public init() {}
 
@@ -25,6 +30,8 @@ public struct TrainSettings: Sendable, Equatable, Codable {
         guard lr > 0 && lr.isFinite else { throw ModelError("train: lr \(lr) must be positive") }
         guard clip >= 0 && clip.isFinite else { throw ModelError("train: clip \(clip) must be ≥ 0 (0 turns it off)") }
         guard evalEvery >= 0 else { throw ModelError("train: every must be ≥ 0") }
+        guard minLR >= 0 && minLR.isFinite else { throw ModelError("train: min_lr \(minLR) must be ≥ 0") }
+        guard (0...Trainer.maxSteps).contains(warmup) else { throw ModelError("train: warmup \(warmup) must be in 0...\(Trainer.maxSteps) steps") }
     }
 }
 
@@ -45,6 +52,18 @@ public struct TrainProgress: Sendable {
     public var lr: Float
     public var charsPerSecond: Double
     public var etaSeconds: Double
+    /// The run's wall-clock budget (`minutes=`), and the seconds spent so far.
+    public var budgetSeconds: Double?
+    public var elapsedSeconds: Double = 0
+    /// Set on the run's last step: why it stops there.
+    public var stop: TrainStop?
+
+    /// The fraction of the run done: of its steps, or of its time budget, whichever is further.
+    public var fractionDone: Double {
+        let bySteps = totalSteps > 0 ? Double(done) / Double(totalSteps) : 1
+        let byTime = budgetSeconds.map { $0 > 0 ? elapsedSeconds / $0 : 1 } ?? 0
+        return Swift.min(1, Swift.max(bySteps, byTime))
+    }
 
     public init(step: Int, done: Int, totalSteps: Int, epoch: Double, trainLoss: Float, valLoss: Double?, gradNorm: Float,
                 gradRatio: Float, clipped: Bool, lr: Float, charsPerSecond: Double, etaSeconds: Double) {
@@ -88,6 +107,8 @@ public final class Trainer {
     public internal(set) var lastStats: GradientStats?
     let window = FusedWindow()
     var snapshot = StepSnapshot()
+    /// Where the running `train` call is (warm-up and cosine decay read it); nil outside one.
+    var runPosition: LearningRateSchedule.RunPosition?
 
     /// Shards (cores) the fused path splits a window's streams into; `FusedWindow.defaultThreads` at first.
     public var threads: Int {
@@ -111,6 +132,9 @@ public final class Trainer {
         schedule.decayAfterEpoch = settings.decayAfterEpoch
         schedule.stepEvery = settings.stepEvery
         schedule.stepGamma = settings.stepGamma
+        schedule.decay = settings.decay
+        schedule.floor = settings.minLR
+        schedule.warmup = settings.warmup
         batcher = try Batcher(splits.train, batch: settings.batch, seq: settings.seq)
         rng = RandomSource(seed: settings.seed)
         state = RecurrentState(config: model.config, batch: batcher.batch)
@@ -124,7 +148,7 @@ public final class Trainer {
     }
 
     public var currentLearningRate: Float {
-        schedule.rate(completedSteps: stepCount, completedEpochs: batcher.position.epoch)
+        schedule.rate(completedSteps: stepCount, completedEpochs: batcher.position.epoch, run: runPosition)
     }
 
     /// The loss and gradient statistics of one step.
@@ -185,29 +209,10 @@ public final class Trainer {
         return StepReport(loss: r.loss, stats: stats, lr: lr)
     }
 
-    /// Trains `steps` steps, reporting after each. `progress` returns false to stop (Ctrl-C): the
-    /// model is then as after the last finished step. On divergence `step()` has kept the last good state.
+    /// Trains `steps` steps, reporting after each (`run` with a budget of steps alone).
     @discardableResult
     public func train(steps: Int, progress: (TrainProgress) -> Bool = { _ in true }) throws -> Int {
-        guard steps >= 0 && steps <= Trainer.maxSteps else { throw ModelError("train: steps \(steps) must be in 0...\(Trainer.maxSteps)") }
-        let start = Date()
-        var done = 0
-        for i in 0..<steps {
-            let report = try step()
-            done += 1
-            var val: Double?
-            if settings.evalEvery > 0 && (stepCount % settings.evalEvery == 0 || i == steps - 1), !splits.val.isEmpty {
-                val = try model.evaluate(splits.val, batch: batcher.batch, seq: batcher.seq).nats
-            }
-            let elapsed = Date().timeIntervalSince(start)
-            let cps = Double(done * batcher.batch * batcher.seq) / Swift.max(elapsed, 1e-9)
-            let p = TrainProgress(
-                step: stepCount, done: done, totalSteps: steps, epoch: epoch, trainLoss: report.loss, valLoss: val,
-                gradNorm: report.stats.norm, gradRatio: report.stats.ratio, clipped: report.stats.clipped, lr: report.lr,
-                charsPerSecond: cps, etaSeconds: elapsed / Double(done) * Double(steps - done))
-            if !progress(p) { break }
-        }
-        return done
+        try run(TrainBudget(steps: steps), progress: progress).done
     }
 }
 
