@@ -211,19 +211,7 @@ public enum WindowCheckpoint {
             guard let s = m[k], let v = Int(s) else { throw CheckpointError(.invalidMetadata, "metadata \(k) is missing or not an integer") }
             return v
         }
-        guard let v = m["lmsh.vocabulary"], let list = try? JSONSerialization.jsonObject(with: Data(v.utf8)) as? [String] else {
-            throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list")
-        }
-        let vocabulary: Vocabulary
-        if m["lmsh.unit"] == "word" {
-            do { vocabulary = try Vocabulary(words: list, lower: m["lmsh.lower"] == "true") } catch {
-                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary: \(error)")
-            }
-        } else {
-            guard list.allSatisfy({ $0.unicodeScalars.count == 1 }) else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a list of characters") }
-            vocabulary = Vocabulary(scalars: list.compactMap { $0.unicodeScalars.first })
-            guard vocabulary.count == list.count else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol") }
-        }
+        let vocabulary = try Vocabulary.read(checkpointMetadata: m)
         let config = WindowModel.Config(n: try int("lmsh.n"), vocabSize: try int("lmsh.vocab_size"), embed: try int("lmsh.embed"),
                                         hidden: try int("lmsh.hidden"), pad: Int32(clamping: try int("lmsh.pad")))
         do { try config.validate() } catch { throw CheckpointError(.invalidMetadata, "\(error)") }

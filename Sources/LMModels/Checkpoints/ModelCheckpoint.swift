@@ -91,25 +91,7 @@ public enum ModelCheckpoint {
         if let order = m["lmsh.gate_order"], order != cell.gateNames.joined(separator: ",") {
             throw CheckpointError(.invalidMetadata, "lmsh.gate_order \(order) is not the \(cell.name) cell's \(cell.gateNames.joined(separator: ","))")
         }
-        let vocabData = Data(try field("lmsh.vocabulary").utf8)
-        let vocabulary: Vocabulary
-        if m["lmsh.unit"] == "word" {
-            // A word model's vocabulary is its list of words in id order (<unk>, <eos>, then by frequency).
-            guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String] else {
-                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of words")
-            }
-            do { vocabulary = try Vocabulary(words: list, lower: m["lmsh.lower"] == "true") } catch {
-                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary: \(error)")
-            }
-        } else {
-            guard let list = try? JSONSerialization.jsonObject(with: vocabData) as? [String],
-                  list.allSatisfy({ $0.unicodeScalars.count == 1 })
-            else { throw CheckpointError(.invalidMetadata, "lmsh.vocabulary is not a JSON list of single characters") }
-            vocabulary = Vocabulary(scalars: list.compactMap { $0.unicodeScalars.first })
-            guard vocabulary.count == list.count else {
-                throw CheckpointError(.invalidMetadata, "lmsh.vocabulary repeats a symbol")
-            }
-        }
+        let vocabulary = try Vocabulary.read(checkpointMetadata: m)
         var config = ModelConfig(
             cell: cell, vocabSize: try int("lmsh.vocab_size"), hidden: try int("lmsh.hidden"), layers: try int("lmsh.layers"),
             embed: try int("lmsh.embed"), dropout: Float(m["lmsh.dropout"] ?? "0") ?? 0,
