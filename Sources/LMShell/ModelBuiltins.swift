@@ -547,24 +547,10 @@ extension Builtins {
                     }
                 }
             case .window(let w):
-                let vocab = w.vocabulary
-                var ids = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
-                var rng = RandomSource(seed: s.seed)
-                var out = s.prime
-                interp.write(out)
-                var previous: Int? = ids.last.map(Int.init)
-                for _ in 0..<length {
-                    if interp.shouldStop() { break }
-                    let d = try engine(a.location) { try w.model.distribution(after: ids) }
-                    let next = drawSymbol(d.map { Float(Foundation.log(Swift.max($0, 1e-30))) }, temperature: s.temperature, topK: s.topK, rng: &rng)
-                    let piece = vocab.piece(next, after: previous)
-                    interp.write(piece)
-                    out += piece
-                    previous = next
-                    ids.append(Int32(next))
-                    if ids.count > 4 * w.model.config.n { ids.removeFirst(ids.count - w.model.config.n) }
+                let ids = try engine(a.keywordLocation("prime")) { try w.vocabulary.encode(s.prime) }
+                text = try sampleByDistribution(w.vocabulary, from: ids, count: length, keep: w.model.config.n, s, interp, a) {
+                    try w.model.distribution(after: $0)
                 }
-                text = out
             case .transformer(let m):
                 text = try sampleTransformer(m, s, interp, a)
             case .ngram(let n):

@@ -129,20 +129,31 @@ extension Builtins {
         let vocab = m.vocabulary
         var ids = try engine(a.keywordLocation("prime")) { try vocab.encode(s.prime) }
         if ids.isEmpty { ids = [vocab.unit == .word ? Vocabulary.eosID : (vocab.id(of: "\n") ?? 0)] }
+        return try sampleByDistribution(vocab, from: ids, count: s.length, keep: m.model.config.context, s, interp, a) {
+            try m.model.distribution(after: $0)
+        }
+    }
+
+    /// Samples `count` symbols one at a time, each drawn from `distribution` of the symbols so far (of which a
+    /// model reads at most the last `keep`), for the models that give a next-symbol distribution: the window
+    /// model and the transformer. Writes the prime and every piece as it comes; Ctrl-C stops between symbols.
+    static func sampleByDistribution(_ vocab: Vocabulary, from start: [Int32], count: Int, keep: Int, _ s: SampleSettings,
+                                     _ interp: Interpreter, _ a: CallArgs, distribution: ([Int32]) throws -> [Double]) throws -> String {
+        var ids = start
         var rng = RandomSource(seed: s.seed)
         var out = s.prime
         interp.write(out)
         var previous: Int? = ids.last.map(Int.init)
-        for _ in 0..<s.length {
+        for _ in 0..<count {
             if interp.shouldStop() { break }
-            let d = try engine(a.location) { try m.model.distribution(after: ids) }
+            let d = try engine(a.location) { try distribution(ids) }
             let next = drawSymbol(d.map { Float(Foundation.log(Swift.max($0, 1e-30))) }, temperature: s.temperature, topK: s.topK, rng: &rng)
             let piece = vocab.piece(next, after: previous)
             interp.write(piece)
             out += piece
             previous = next
             ids.append(Int32(next))
-            if ids.count > 2 * m.model.config.context { ids.removeFirst(ids.count - m.model.config.context) }
+            if ids.count > 2 * keep { ids.removeFirst(ids.count - keep) }
         }
         return out
     }
