@@ -14,7 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: found with pkg-config; the Makefile installs them with apt when missing.
@@ -45,7 +44,6 @@ let package = Package(
             name: "LMModels",
             dependencies: [
                 "LMCore", "LMKernels", .product(name: "RealModule", package: "swift-numerics"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
