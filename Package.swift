@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "LMCoreTests", dependencies: ["LMCore"], exclude: ["Golden"]),
         .testTarget(name: "LMInspectTests", dependencies: ["LMInspect", "LMModels", "LMCore"]),
         .testTarget(name: "LMShellTests", dependencies: ["LMShell", "LMHarness", "LMModels", "LMCore"], exclude: ["Transcripts"]),
+        .testTarget(name: "LMBenchTests", dependencies: ["LMBench", "LMModels"]),
         .testTarget(name: "LMModelsTests", dependencies: ["LMModels", "LMCore", "LMKernels"], exclude: ["Scripts", "Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,7 +18,9 @@ public enum BenchCommand {
         }
         do {
             if let t = o.threads { setenv("LMSH_THREADS", String(t), 1) }
-            if o.mode == .standard {
+            if let sweep = o.sweep {
+                try SweepBench.run(o, sweep: sweep)
+            } else if o.mode == .standard {
                 try standard(o)
             } else {
                 try run(o)

@@ -37,6 +37,9 @@ public struct BenchOptions: Sendable, Equatable {
     public var transformer = false
     public var heads = 4
     public var dim = 128
+    /// `--sweep hidden=64..1024`: time the configuration at each size (`SweepBench`); `--plan` only lists the points.
+    public var sweep: SweepSpec?
+    public var plan = false
 
     public init() {}
 
@@ -44,6 +47,7 @@ public struct BenchOptions: Sendable, Equatable {
         usage: lmsh bench [--model lstm|rnn|gru|coupled|peephole] [--hidden H] [--layers L] [--seq T] [--batch B]
                           [--steps N] [--warmup N] [--threads N] [--lr X] [--clip X] [--seed N] [--data FILE]
                           [--words V] [--embed E] [--tie] [--transformer --heads H --dim C] [--eval-only | --sample N | --sgemm | --fma | --standard] [--json [FILE]]
+               lmsh bench --sweep hidden=A..B|seq=A..B|batch=A..B|KEY=A,B,C [--plan] [other flags as above]
                lmsh bench --typed [--rounds N] [--steps N] [--data FILE]
           default: time training steps (Adam, clip by norm) with char-rnn's layout and one-hot input, like
           ../shared/bench/torch_charlstm.py with the same flags; --eval-only times the forward pass,
@@ -57,6 +61,12 @@ public struct BenchOptions: Sendable, Equatable {
           tied head) of --layers blocks, --heads heads and width --dim over windows of --seq, beside
           bench/torch_nanogpt.py with the same flags (bench/compare.sh t).
           --typed trains a 2×128 LSTM typed in lmsh (recurrent + def) beside the built-in one, interleaved.
+          --sweep hidden=64..1024 times the configuration of the other flags (default 2×128 LSTM, seq 50, batch 50)
+          at each size: A..B is A, the powers of two between and B, A,B,C a list; bigger sizes get fewer steps
+          (--steps and --warmup scaled by the FLOPs of the fixed configuration over the point's, at least 3 and 1),
+          and after measuring the FMA peak it prints per size chars/s, GFLOP/s and the share of the peak, a table
+          and bars; --json FILE appends a line per size; --plan only prints each size's flags (bench/sweep.sh
+          runs them beside PyTorch).
         """
 
     /// Parses `args` (everything after `bench`); an unknown flag or a bad value is an error naming it.
@@ -112,6 +122,8 @@ public struct BenchOptions: Sendable, Equatable {
             case "--sgemm": o.mode = .sgemm
             case "--fma": o.mode = .fma
             case "--standard": o.mode = .standard
+            case "--sweep": o.sweep = try SweepSpec.parse(try value())
+            case "--plan": o.plan = true
             case "--json":
                 o.json = true
                 if i + 1 < args.count, !args[i + 1].hasPrefix("--") {
@@ -122,6 +134,10 @@ public struct BenchOptions: Sendable, Equatable {
             default: throw ModelError("bench: unknown argument \(args[i])\n\(usage)")
             }
             i += 1
+        }
+        if o.plan && o.sweep == nil { throw ModelError("bench: --plan lists the points of a --sweep; give one") }
+        if let s = o.sweep, o.transformer || (o.mode != .train && o.mode != .eval) {
+            throw ModelError("bench: --sweep \(s.key.rawValue)=… times recurrent training or --eval-only, not \(o.transformer ? "--transformer" : "--\(o.mode.rawValue)")")
         }
         return o
     }
