@@ -61,12 +61,12 @@ public struct BenchOptions: Sendable, Equatable {
           tied head) of --layers blocks, --heads heads and width --dim over windows of --seq, beside
           bench/torch_nanogpt.py with the same flags (bench/compare.sh t).
           --typed trains a 2×128 LSTM typed in lmsh (recurrent + def) beside the built-in one, interleaved.
-          --sweep hidden=64..1024 times the configuration of the other flags (default 2×128 LSTM, seq 50, batch 50)
-          at each size: A..B is A, the powers of two between and B, A,B,C a list; bigger sizes get fewer steps
-          (--steps and --warmup scaled by the FLOPs of the fixed configuration over the point's, at least 3 and 1),
-          and after measuring the FMA peak it prints per size chars/s, GFLOP/s and the share of the peak, a table
-          and bars; --json FILE appends a line per size; --plan only prints each size's flags (bench/sweep.sh
-          runs them beside PyTorch).
+          --sweep hidden=64..1024 (or seq=…, batch=…) times the configuration of the other flags (default 2×128
+          LSTM, seq 50, batch 50) at each size: A..B is A, the powers of two between and B; A,B,C a list. It
+          measures the FMA peak first, then prints per size chars/s, GFLOP/s and the share of the peak, as a table
+          and as bars; bigger sizes get fewer steps (--steps and --warmup times the fixed configuration's FLOPs
+          over the size's, at least 3 and 1); --json FILE appends a line per size; --plan prints each size's
+          flags without running (bench/sweep.sh runs them beside PyTorch).
         """
 
     /// Parses `args` (everything after `bench`); an unknown flag or a bad value is an error naming it.
