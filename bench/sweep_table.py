@@ -132,7 +132,7 @@ def main():
           f"interleaved per size (lmsh, then PyTorch with 2 threads, `--no-val`; rounds: {rounds}); each size's steps from "
           f"`lmsh bench --sweep {key}=… --plan` (the same for both), medians of the timed steps.\n",
           f"Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', os.cpu_count())} cores; load average "
-          f"(1 / 5 / 15 min) {run.get('load_before', '?')} before, {run.get('load_after', '?')} after.",
+          f"(1 / 5 / 15 min) {run.get('load_before', '?')} before, {run.get('load_after', '?')} after.\n",
           ]
     if fma:
         md.append(f"FMA peak (`lmsh bench --fma`, all cores at once, before and after): "
