@@ -12,20 +12,22 @@ struct BenchSweepEndToEndTests {
         let json = dir.appendingPathComponent("sweep.jsonl").path
         let r = try EndToEndTests.run(["bench", "--sweep", "hidden=8..16", "--steps", "2", "--warmup", "1", "--json", json], cwd: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        // Rows: size, steps, ms/step, chars/s, GFLOP/s, % of peak.
-        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: " ") }
-            .filter { $0.count == 6 && Int($0[0]) != nil }
+        // The table: a header, then rows of size, steps, ms/step, chars/s, GFLOP/s, % of peak, up to a blank line.
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let header = try #require(lines.firstIndex { $0.contains("ms/step") && $0.contains("% of peak") }, "\(r.stdout)")
+        let rows = lines[(header + 1)...].prefix { !$0.isEmpty }.map { $0.split(separator: " ") }
         #expect(rows.map { Int($0[0]) } == [8, 16], "\(r.stdout)")
         for row in rows {
+            try #require(row.count == 6, "\(row)")
             #expect(Int(row[1]) == 2)
             #expect((Double(row[2]) ?? 0) > 0, "ms/step in \(row)")
             #expect((Double(row[3].replacingOccurrences(of: ",", with: "")) ?? 0) > 0, "chars/s in \(row)")
             #expect((Double(row[4]) ?? 0) > 0, "GFLOP/s in \(row)")
         }
         #expect(r.stdout.contains("chars/s against hidden"))
-        let lines = try String(contentsOfFile: json, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 2)
-        #expect(lines.allSatisfy { $0.contains("\"sweep\": \"hidden\"") && $0.contains("\"steps\": 2") })
+        let points = try String(contentsOfFile: json, encoding: .utf8).split(separator: "\n")
+        #expect(points.count == 2)
+        #expect(points.allSatisfy { $0.contains("\"sweep\": \"hidden\"") && $0.contains("\"steps\": 2") })
 
         let bad = try EndToEndTests.run(["bench", "--sweep", "hidden=0..x"], cwd: dir)
         #expect(bad.status == 2)
