@@ -146,10 +146,17 @@ extension Frontend {
             _ = replay(path: arg, retrain: false, verify: false)
         case ":time":
             for line in interpreter.timeReport(of: arg, running: { runCell(arg, source: "<stdin>", line: 1) }) { print(line) }
+        case ":profile":
+            // The verb's spelling, so the table, the record and the errors are `profile train`'s.
+            guard !arg.isEmpty else {
+                printError("usage: :profile m text steps=20 (the same as profile train m text steps=20)")
+                return true
+            }
+            runCell("profile train " + arg, source: "<stdin>", line: 1)
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:
-            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :trust FILE, :quit)")
+            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :profile M TEXT, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :trust FILE, :quit)")
         }
         return true
     }

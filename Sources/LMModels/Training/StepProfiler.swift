@@ -51,7 +51,7 @@ public final class StepProfiler {
             case .gatesBackward: return "gate math backward (elementwise)"
             case .recurrentBackward: return "recurrent GEMMs backward ∂z·W_hh, per step"
             case .weightGradients: return "weight gradients ∂W_ih ∂W_hh ∂b ∂x (window GEMMs)"
-            case .shardSum: return "sum of the shards' gradients"
+            case .shardSum: return "shards' gradients summed into .grad"
             case .graphForward: return "forward (autodiff graph build)"
             case .tapeBackward: return "backward (autodiff tape)"
             case .clipping: return "gradient norms + clipping"

@@ -169,7 +169,7 @@ public struct TrainingProfile: Sendable {
             _ = try trainer.step(profiler: p)
         }
         let c = model.config
-        return TrainingProfile(headline: "transformer \(c.layers) layers × \(c.heads) heads × dim \(c.dim)", steps: done, warmup: warmup,
+        return TrainingProfile(headline: "transformer of \(c.layers) layer\(c.layers == 1 ? "" : "s") × \(c.heads) heads × dim \(c.dim)", steps: done, warmup: warmup,
                                batch: trainer.batcher.batch, seq: trainer.batcher.seq, path: "autodiff", shards: 1,
                                profiler: profiler, stepNanoseconds: total, wallNanoseconds: wall)
     }
