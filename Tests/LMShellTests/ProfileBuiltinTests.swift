@@ -124,7 +124,7 @@ final class ProfileBuiltinTests {
         }
     }
 
-    @Test("the binary: profile train and :profile under -c print the table's rows")
+    @Test("the binary: profile train and :profile under -c and in a script print the table's rows")
     func endToEnd() throws {
         let dir = try folder()
         let cells = """
@@ -147,5 +147,12 @@ final class ProfileBuiltinTests {
         let bad = try EndToEndTests.run(["-c", cells.split(separator: "\n")[0...1].joined(separator: "\n") + "\nprofile train m text steps=0"], cwd: dir)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("-c:3:22: error: steps must be at least 1"), "\(bad.stderr)")
+        // In a script, as at the prompt; a failing :profile fails the script.
+        try (cells + "\n:profile m text steps=0\n").write(to: dir.appendingPathComponent("p.lmsh"), atomically: true, encoding: .utf8)
+        let script = try EndToEndTests.run(["p.lmsh"], cwd: dir)
+        #expect(script.stdout.components(separatedBy: "profile: 3 training steps of a 1 × 16 LSTM").count - 1 == 2, "\(script.stdout)")
+        #expect(script.status != 0)
+        #expect(script.stderr.contains("p.lmsh:6:"), "\(script.stderr)")
+        #expect(script.stderr.contains("steps must be at least 1"), "\(script.stderr)")
     }
 }
