@@ -33,7 +33,7 @@ extension Builtins {
         let stepsLoc = a.keywordLocation("steps")
         var steps = try int(a, "steps")
         guard steps >= 1 else {
-            throw ShellError("steps must be at least 1 to profile, got \(steps)", at: stepsLoc, hint: "steps=20 (the default) times 20 steps")
+            throw ShellError("steps must be at least 1 to profile, got \(steps)", at: stepsLoc, hint: "steps=20 (the default) times 20 steps after warm=3 untimed ones")
         }
         try interp.checkTrainSteps(steps, at: stepsLoc)
         if let cap = interp.configuration.limits.stepCap { steps = Swift.max(1, Swift.min(steps, cap)) }
