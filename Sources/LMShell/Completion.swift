@@ -16,7 +16,7 @@ import Foundation
 /// Offsets (`cursor` and the returned `start`) count Unicode scalars, as libedit's wide-character
 /// positions do. Each candidate replaces the text from `start` to the cursor.
 public enum Completion {
-    public static let metaCommands = [":help", ":vars", ":history", ":time", ":save", ":export", ":reset", ":load", ":replay", ":trust", ":quit"]
+    public static let metaCommands = [":help", ":vars", ":history", ":time", ":profile", ":save", ":export", ":reset", ":load", ":replay", ":trust", ":quit"]
 
     public static func candidates(line: String, cursor: Int, interpreter: Interpreter) -> (start: Int, candidates: [String]) {
         let s = Array(line.unicodeScalars.prefix(max(0, cursor)))

@@ -131,7 +131,30 @@ extension Builtins {
     /// optimizer state unless `opt` changed), with one line saying what started afresh and why.
     static func trainer(_ m: ModelValue, _ c: CorpusValue, _ a: CallArgs, verb: String, _ interp: Interpreter, recipe: Recipe? = nil) throws -> Trainer {
         let previous = m.trainer
-        var s = previous?.settings ?? TrainSettings()
+        let s = try trainSettings(m, a, recipe: recipe)
+        if let t = previous, m.trainerCorpus === c, t.settings == s { return t }
+        let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
+        try Limits.checkWindow(m.model.config, batch: t.batcher.batch, seq: t.batcher.seq, op: "train", at: a.location)
+        var resets: [String] = []
+        if let previous {
+            resets = try engine(a.location) { try t.continueRun(from: previous) }.map(\.description)
+        } else if m.checkpointSteps > 0 || !m.checkpointLossHistory.isEmpty {
+            try engine(a.location) { try t.continueCount(steps: m.checkpointSteps, lossHistory: m.checkpointLossHistory,
+                                                          updateRatios: m.checkpointUpdateRatios) }
+            resets = ["the optimizer state and the data position (the model was loaded from a checkpoint: load restores its weights and step count, not its training run)"]
+        }
+        if !resets.isEmpty {
+            interp.write("\(verb): reset \(resets.joined(separator: " and ")); steps and loss history go on from step \(t.stepCount)\n")
+        }
+        m.trainer = t
+        m.trainerCorpus = c
+        return t
+    }
+
+    /// The settings `train` would use: the model's last run's (the usage's defaults for a first run), then
+    /// the recipe's, then the keywords typed.
+    static func trainSettings(_ m: ModelValue, _ a: CallArgs, recipe: Recipe? = nil) throws -> TrainSettings {
+        var s = m.trainer?.settings ?? TrainSettings()
         if let r = recipe { apply(r, to: &s) }
         s.batch = try int(a, "batch", s.batch)
         s.seq = try int(a, "seq", s.seq)
@@ -167,23 +190,7 @@ extension Builtins {
             let seed = try Builtins.seed(a)
             s.seed = seed
         }
-        if let t = previous, m.trainerCorpus === c, t.settings == s { return t }
-        let t = try engine(a.location) { try Trainer(model: m.model, splits: c.splits, settings: s) }
-        try Limits.checkWindow(m.model.config, batch: t.batcher.batch, seq: t.batcher.seq, op: "train", at: a.location)
-        var resets: [String] = []
-        if let previous {
-            resets = try engine(a.location) { try t.continueRun(from: previous) }.map(\.description)
-        } else if m.checkpointSteps > 0 || !m.checkpointLossHistory.isEmpty {
-            try engine(a.location) { try t.continueCount(steps: m.checkpointSteps, lossHistory: m.checkpointLossHistory,
-                                                          updateRatios: m.checkpointUpdateRatios) }
-            resets = ["the optimizer state and the data position (the model was loaded from a checkpoint: load restores its weights and step count, not its training run)"]
-        }
-        if !resets.isEmpty {
-            interp.write("\(verb): reset \(resets.joined(separator: " and ")); steps and loss history go on from step \(t.stepCount)\n")
-        }
-        m.trainer = t
-        m.trainerCorpus = c
-        return t
+        return s
     }
 
     static let trainKeywords = ["steps", "batch", "seq", "opt", "lr", "clip", "clip_mode", "every", "seed", "decay", "min_lr", "warmup"]
@@ -429,6 +436,11 @@ extension Builtins {
                 ("step", .number(Double(t.stepCount))), ("loss", .number(Double(r.loss))), ("grad_norm", .number(Double(r.stats.norm))),
                 ("grad_ratio", .number(Double(r.stats.ratio))), ("clipped", .bool(r.stats.clipped)), ("lr", .number(Double(r.lr))),
             ])
+        },
+        Builtin(name: "profile", usage: "profile train m text steps=20 warm=3 threads=none batch=50 seq=50 opt=\"rmsprop\" lr=2e-3 clip=5 clip_mode=\"value\" seed=123 decay=\"charrnn\" min_lr=0 warmup=0 recipe=none",
+                summary: "where a training step's time goes: warm untimed steps, then steps steps run exactly as train runs them (fused kernels, or autodiff for typed cells and transformers) with a clock around each phase (input projection, per-step GEMMs, gate math, decoder, softmax, backward, clipping, optimizer, …); prints total ms, ms/step and % of the step (other: the step minus the phases) and returns them as a record (p.optimizer_ms: ms per step); keywords as for train; the model is unchanged: the steps run on a trainer of their own and its parameters and gradients are put back; :profile m text is the same",
+                keywords: profileKeywords, example: "text = corpus(\"input.txt\")\nm = lstm(text, hidden=16, layers=1)\np = profile train m text steps=3 warm=1 batch=8 seq=16\np.optimizer_ms >= 0") { interp, a in
+            try profileVerb(interp, a)
         },
         Builtin(name: "lm_loss", usage: "lm_loss(m, \"text\")",
                 summary: "mean cross-entropy (nats/char) of predicting each next character of a text from the zero state, on the reference path: backward() fills the model's .grad",

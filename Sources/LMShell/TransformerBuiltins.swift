@@ -29,11 +29,9 @@ extension Builtins {
         }
     }
 
-    /// `train t text …` for a transformer: windows of `seq` symbols (the context unless given), an optimizer step each.
-    static func trainTransformer(_ m: TransformerValue, _ c: CorpusValue, _ interp: Interpreter, _ a: CallArgs) throws -> Value {
-        var steps = try int(a, "steps")
-        try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
-        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+    /// `train t text`'s settings for a transformer (batch, seq ≤ context, optimizer, lr, clip), checked.
+    static func transformerSettings(_ m: TransformerValue, _ c: CorpusValue, _ a: CallArgs) throws
+        -> (batch: Int, seq: Int, opt: OptimizerKind, lr: Float, clip: Float, clipMode: ClipMode) {
         guard c.vocabulary == m.vocabulary else { throw ShellError("this corpus has another vocabulary than the model", at: a.location(1)) }
         let context = m.model.config.context
         let batch = try int(a, "batch"), seq = try int(a, "seq", context)
@@ -57,6 +55,15 @@ extension Builtins {
             _ = try Shape.count([batch, seq, tc.vocabSize + 16 * tc.dim * tc.layers + tc.heads * seq * tc.layers],
                                 op: "train (batch × seq × activations per symbol)")
         }
+        return (batch, seq, opt, lr, clip, clipMode)
+    }
+
+    /// `train t text …` for a transformer: windows of `seq` symbols (the context unless given), an optimizer step each.
+    static func trainTransformer(_ m: TransformerValue, _ c: CorpusValue, _ interp: Interpreter, _ a: CallArgs) throws -> Value {
+        var steps = try int(a, "steps")
+        try interp.checkTrainSteps(steps, at: a.keywordLocation("steps"))
+        if let cap = interp.configuration.limits.stepCap { steps = Swift.min(steps, cap) }
+        let (batch, seq, opt, lr, clip, clipMode) = try transformerSettings(m, c, a)
         let t: TransformerTrainer
         if let old = m.trainer, m.trainerCorpus === c, old.batcher.batch == batch, old.batcher.seq == seq, old.lr == lr,
            old.optimizer.settings.kind == opt, old.clip == clip, old.clipMode == clipMode {

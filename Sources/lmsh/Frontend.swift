@@ -95,9 +95,20 @@ final class Frontend {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }
 
+    /// A script's cells; a cell that starts with ':' is a meta-command (`:profile m text`), as at the prompt.
     func runCells(_ cells: [(String, Int)], source: String, keepGoing: Bool) -> Bool {
         var ok = true
         for (cell, line) in cells {
+            let trimmed = cell.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.hasPrefix(":") {
+                var metaOK = true
+                if !meta(trimmed, ok: &metaOK, source: source, at: line) { return ok }
+                if !metaOK {
+                    ok = false
+                    if !keepGoing { return false }
+                }
+                continue
+            }
             if !runCell(cell, source: source, line: line) {
                 ok = false
                 if !keepGoing { return false }
@@ -149,7 +160,12 @@ final class Frontend {
             for cell in Frontend.splitCommandLine(piece.text) {
                 let trimmed = cell.trimmingCharacters(in: .whitespaces)
                 if trimmed.hasPrefix(":") {
-                    if !meta(trimmed) { return ok }
+                    var metaOK = true
+                    if !meta(trimmed, ok: &metaOK, source: "-c", at: piece.line) { return ok }
+                    if !metaOK {
+                        ok = false
+                        if !keepGoing { return false }
+                    }
                 } else if !runCell(cell, source: "-c", line: piece.line) {
                     ok = false
                     if !keepGoing { return false }

@@ -84,6 +84,14 @@ extension Frontend {
 
     /// Meta commands; false means leave.
     func meta(_ line: String) -> Bool {
+        var ok = true
+        return meta(line, ok: &ok)
+    }
+
+    /// Meta commands; false means leave. `ok` becomes false when a meta command that runs a cell fails
+    /// (`:profile` under `-c` and in scripts sets the exit status as the cell would); `source` and `line`
+    /// place its errors.
+    func meta(_ line: String, ok: inout Bool, source: String = "<stdin>", at lineNumber: Int = 1) -> Bool {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         switch parts[0] {
@@ -146,10 +154,18 @@ extension Frontend {
             _ = replay(path: arg, retrain: false, verify: false)
         case ":time":
             for line in interpreter.timeReport(of: arg, running: { runCell(arg, source: "<stdin>", line: 1) }) { print(line) }
+        case ":profile":
+            // The verb's spelling, so the table, the record and the errors are `profile train`'s.
+            guard !arg.isEmpty else {
+                printError("usage: :profile m text steps=20 (the same as profile train m text steps=20)")
+                ok = false
+                return true
+            }
+            ok = runCell("profile train " + arg, source: source, line: lineNumber)
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:
-            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :trust FILE, :quit)")
+            printError("unknown command \(parts[0]) (try :help, :vars, :history, :time, :profile M TEXT, :save NAME, :export NAME.html, :reset, :load FILE, :replay FILE, :trust FILE, :quit)")
         }
         return true
     }

@@ -140,7 +140,7 @@ final class BuiltinTests {
         "backward", "zero_grad", "detach", "param", "gradcheck", "scan", "jacobian",
         "print", "len", "env", "pick", "type", "range",
         "gd", "sgd", "adam", "rmsprop", "adagrad", "clip_grad_norm", "batch", "recurrent",
-        "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "eval", "lm_loss", "sample", "save", "load",
+        "corpus", "rnn", "lstm", "gru", "peephole", "ngram", "train", "step", "profile", "eval", "lm_loss", "sample", "save", "load",
         "grads", "spectrum", "eig", "with_radius", "assign", "gradflow", "encode", "rescale",
         "states", "show_cell", "feature", "cells", "select", "match", "saturation", "predict", "jacobians", "plot", "export",
         "prob", "next", "window", "classify", "tag",
@@ -201,6 +201,7 @@ final class BuiltinTests {
         case "ngram": try checkNGram()
         case "train": try checkTrain()
         case "step": try checkStep()
+        case "profile": try checkProfile()
         case "eval": try checkEval()
         case "lm_loss": try checkLoss()
         case "sample": try checkSample()
@@ -953,6 +954,27 @@ final class BuiltinTests {
         expectError(i, "train m text batch=0 steps=1", "train: batch 0 must be in 1...100000", at: (1, 1), hint: nil)
         expectError(i, "train text m", "expected a model, got a corpus", at: (1, 7), hint: "make one with lstm(text), rnn(text) or gru(text)")
         expectError(i, "train m", "train takes 2 arguments, got 1", at: (1, 1), hint: "see :help train")
+    }
+
+    /// `profile train m text`: a record of ms per step by phase (the table and the rest: ProfileBuiltinTests),
+    /// the weights as they were, and its errors.
+    func checkProfile() throws {
+        let (i, out, _, _) = try corpusShell()
+        try i.run("m = lstm(text, hidden=8, layers=1)")
+        let before = try model(i, "m").model.parameters.tensors.map(\.data)
+        let r = try record(i, "profile train m text steps=2 warm=1 batch=4 seq=8")
+        guard case .number(2)? = r["steps"], case .number(let step)? = r["step_ms"], case .number(let opt)? = r["optimizer_ms"],
+              case .number(let other)? = r["other_ms"] else {
+            Issue.record("\(r)"); return
+        }
+        #expect(step > 0 && opt >= 0 && other >= 0 && opt <= step)
+        #expect(out.text.contains("optimizer update"))
+        #expect(try model(i, "m").model.parameters.tensors.map(\.data) == before)
+        #expect(try model(i, "m").trainer == nil)
+        expectError(i, "profile train m text steps=0", "steps must be at least 1 to profile, got 0", at: (1, 22),
+                    hint: "steps=20 (the default) times 20 steps after warm=3 untimed ones")
+        expectError(i, "profile train text text", "profile measures training of a recurrent model or a transformer, got a corpus", at: (1, 15),
+                    hint: "m = lstm(text, hidden=128); profile train m text")
     }
 
     func checkStep() throws {

@@ -83,14 +83,16 @@ final class LayerTape {
     /// Runs the layer forward over the window from state (h0, c0). With `packed` (W_hhᵀ packed for
     /// `PanelKernel`), the per-step recurrent product runs on it instead of a BLAS call that would
     /// repack W_hh at every step; with `byStep` (the plan's choice), both projections are made at the step.
+    /// With `profiler`, each phase's time is added to it (`StepProfiler`).
     func forward(wih: Tensor, whh: Tensor, bih: Tensor, bhh: Tensor, h0: [Float], c0: [Float], packed: PackedMatrix? = nil,
-                 packedInput: PackedMatrix? = nil, byStep: Bool = false) {
+                 packedInput: PackedMatrix? = nil, byStep: Bool = false, profiler: StepProfiler? = nil) {
         let tb = steps * batch, g = gh, bh = batch * hidden
         hs.p.update(from: h0, count: bh)
         if cell.hasCell { cs.p.update(from: c0, count: bh) }
         if byStep, let packed {
-            return forwardByStep(wih: wih, bih: bih, bhh: bhh, packed: packed, packedInput: packedInput)
+            return forwardByStep(wih: wih, bih: bih, bhh: bhh, packed: packed, packedInput: packedInput, profiler: profiler)
         }
+        var mark = profiler?.now()
         wih.data.withUnsafeBufferPointer { w in
             bih.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
@@ -108,6 +110,7 @@ final class LayerTape {
                 }
             }
         }
+        mark = profiler?.lap(.inputProjection, since: mark)
         whh.data.withUnsafeBufferPointer { w in
             bhh.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
@@ -120,7 +123,9 @@ final class LayerTape {
                         BLAS.sgemm(transB: true, m: batch, n: g, k: hidden, a: s.hPrev, lda: hidden,
                                    b: w, ldb: hidden, beta: 1, c: s.hp, ldc: g)
                     }
+                    mark = profiler?.lap(.recurrentForward, since: mark)
                     runCell(s)
+                    mark = profiler?.lap(.gatesForward, since: mark)
                 }
             }
         }
@@ -131,8 +136,10 @@ final class LayerTape {
     /// input projection made up front in one GEMM is larger than the caches, so each step would read its
     /// slice back from memory (half the time of the gate step in config (a)); made at the step, the
     /// numbers are in L1 when the cell reads them. Not for kernels that need the projections apart (GRU).
-    func forwardByStep(wih: Tensor, bih: Tensor, bhh: Tensor, packed: PackedMatrix, packedInput: PackedMatrix?) {
+    func forwardByStep(wih: Tensor, bih: Tensor, bhh: Tensor, packed: PackedMatrix, packedInput: PackedMatrix?,
+                       profiler: StepProfiler? = nil) {
         let g = gh
+        var mark = profiler?.now()
         var bias = bih.data
         for k in 0..<Swift.min(bias.count, bhh.count) { bias[k] += bhh.data[k] }
         if oneHot {
@@ -156,8 +163,11 @@ final class LayerTape {
                     fillRows(s.acts, rows: batch, cols: g, with: b)
                     packedInput?.multiplyAdd(m: batch, a: inputRows + t * batch * inputSize, lda: inputSize, c: s.acts, ldc: g)
                 }
+                mark = profiler?.lap(.inputProjection, since: mark)
                 packed.multiplyAdd(m: batch, a: s.hPrev, lda: hidden, c: s.acts, ldc: g)
+                mark = profiler?.lap(.recurrentForward, since: mark)
                 runCell(s)
+                mark = profiler?.lap(.gatesForward, since: mark)
             }
         }
     }
@@ -183,9 +193,10 @@ final class LayerTape {
     func backward(
         dOut: UnsafePointer<Float>, wih: Tensor, whh: Tensor,
         grads: (wih: FloatBuffer, whh: FloatBuffer, bih: FloatBuffer, bhh: FloatBuffer),
-        dInput: FloatBuffer?, packed: PackedMatrix? = nil
+        dInput: FloatBuffer?, packed: PackedMatrix? = nil, profiler: StepProfiler? = nil
     ) {
         let tb = steps * batch, g = gh, bh = batch * hidden
+        var mark = profiler?.now()
         dhRec.zero()
         dc.zero()
         whh.data.withUnsafeBufferPointer { w in
@@ -197,14 +208,17 @@ final class LayerTape {
                 let s = step(t)
                 let d = StepGradients(dh: dh.p, dc: dc.p, dxp: dxp.p + t * batch * g, dhp: dhp.p + t * batch * g, dhPrev: dhRec.p)
                 kernel.backward(s, d)
+                mark = profiler?.lap(.gatesBackward, since: mark)
                 // ∂L/∂h_{t−1} += ∂L/∂hp_t · W_hh
                 if let packed {
                     packed.multiplyAdd(m: batch, a: d.dhp, lda: g, c: dhRec.p, ldc: hidden)
                 } else {
                     BLAS.sgemm(m: batch, n: hidden, k: g, a: d.dhp, lda: g, b: w, ldb: hidden, beta: 1, c: dhRec.p, ldc: hidden)
                 }
+                mark = profiler?.lap(.recurrentBackward, since: mark)
             }
         }
+        defer { profiler?.lap(.weightGradients, since: mark) }
         // Weight gradients over the whole window, one GEMM each.
         BLAS.sgemm(transA: true, m: g, n: hidden, k: tb, a: dhp.p, lda: g, b: hs.p, ldb: hidden,
                    beta: 1, c: grads.whh.p, ldc: hidden)

@@ -35,10 +35,12 @@ public final class FusedWindow {
     }
 
     /// Forward (and, when `train` is set, backward with gradients accumulated into the parameters'
-    /// `grad`) over a window of time-major `ids` and `targets` (`ids[t·batch + b]`).
+    /// `grad`) over a window of time-major `ids` and `targets` (`ids[t·batch + b]`). With `profiler`, the
+    /// phases' times are added to it: this thread's, and with several shards the first shard's (wall time on
+    /// its thread, while the others run beside it).
     public func run(
         _ model: RecurrentModel, ids: [Int], targets: [Int], batch: Int, state: RecurrentState,
-        dropoutMasks: DropoutMasks? = nil, train: Bool
+        dropoutMasks: DropoutMasks? = nil, train: Bool, profiler: StepProfiler? = nil
     ) throws -> Result {
         let c = model.config
         guard batch > 0, ids.count % batch == 0, ids.count > 0, targets.count == ids.count else {
@@ -53,7 +55,7 @@ public final class FusedWindow {
         let plan = ExecutionPlan(c, batch: batch, train: train, threads: threads, panelKernel: usePanelKernel)
         if plan.path == .reference {
             return try model.referenceWindow(ids: ids, targets: targets, batch: batch, state: state,
-                                             dropoutMasks: dropoutMasks, train: train)
+                                             dropoutMasks: dropoutMasks, train: train, profiler: profiler)
         }
         let steps = ids.count / batch, h = c.hidden
         let count = plan.shards
@@ -75,19 +77,20 @@ public final class FusedWindow {
             return (slice(ids, width: 1, k), slice(targets, width: 1, k), state.h.map(stateSlice), state.c.map(stateSlice),
                     dropoutMasks.map { $0.masks.map { slice($0, width: h, k) } })
         }
-        let packs = usePanelKernel ? pack(model, plan: plan) : []
+        let packs = usePanelKernel ? StepProfiler.time(profiler, .pack) { pack(model, plan: plan) } : []
         let shards = self.shards
         if count == 1 {
             shards[0].run(model, ids: work[0].ids, targets: work[0].targets, batch: batch, h0: work[0].h0, c0: work[0].c0,
-                          masks: work[0].masks, train: train, scale: scale, packed: packs, plan: plan)
+                          masks: work[0].masks, train: train, scale: scale, packed: packs, plan: plan, profiler: profiler)
         } else {
             // Safe to share: each shard writes only its own buffers, and the model's weights are only
-            // read until every shard has finished.
-            let shared = Unchecked((shards, model, work, packs))
+            // read until every shard has finished. Only the first shard writes to the profiler.
+            let shared = Unchecked((shards, model, work, packs, profiler))
             DispatchQueue.concurrentPerform(iterations: count) { k in
-                let (shards, model, work, packs) = shared.value
+                let (shards, model, work, packs, profiler) = shared.value
                 shards[k].run(model, ids: work[k].ids, targets: work[k].targets, batch: bounds[k + 1] - bounds[k],
-                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale, packed: packs, plan: plan)
+                              h0: work[k].h0, c0: work[k].c0, masks: work[k].masks, train: train, scale: scale, packed: packs, plan: plan,
+                              profiler: k == 0 ? profiler : nil)
             }
         }
 
@@ -98,8 +101,10 @@ public final class FusedWindow {
         }
         let loss = shards[0..<count].reduce(0) { $0 + $1.lossSum } / Double(ids.count)
         if train {
-            for (k, p) in model.parameters.tensors.enumerated() {
-                for s in shards[0..<count] { p.addToGrad(s.grads[k]) }
+            StepProfiler.time(profiler, .shardSum) {
+                for (k, p) in model.parameters.tensors.enumerated() {
+                    for s in shards[0..<count] { p.addToGrad(s.grads[k]) }
+                }
             }
         }
         return Result(loss: Float(loss), finalState: final)

@@ -115,11 +115,14 @@ extension RecurrentModel {
     /// A window on the reference path, for cells without a fused kernel: the mean loss and the final state,
     /// and with `train` the gradients accumulated into the parameters' `grad`, as the fused path does.
     func referenceWindow(
-        ids: [Int], targets: [Int], batch: Int, state: RecurrentState, dropoutMasks: DropoutMasks?, train: Bool
+        ids: [Int], targets: [Int], batch: Int, state: RecurrentState, dropoutMasks: DropoutMasks?, train: Bool,
+        profiler: StepProfiler? = nil
     ) throws -> FusedWindow.Result {
         if train {
-            let r = try referenceForward(ids: ids, targets: targets, batch: batch, state: state, dropoutMasks: dropoutMasks)
-            try r.loss.backward()
+            let r = try StepProfiler.time(profiler, .graphForward) {
+                try referenceForward(ids: ids, targets: targets, batch: batch, state: state, dropoutMasks: dropoutMasks)
+            }
+            try StepProfiler.time(profiler, .tapeBackward) { try r.loss.backward() }
             return FusedWindow.Result(loss: try r.loss.item(), finalState: r.finalState)
         }
         return try Tensor.withoutGrad {

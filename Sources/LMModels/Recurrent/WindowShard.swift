@@ -42,9 +42,11 @@ final class WindowShard {
     }
 
     /// Forward, and backward when `train` is set, over time-major `ids`/`targets` of this shard's
-    /// `batch` streams; ∂L/∂logits is scaled by `scale` (1 / characters in the whole window).
+    /// `batch` streams; ∂L/∂logits is scaled by `scale` (1 / characters in the whole window). With `profiler`,
+    /// the phases' times are added to it.
     func run(_ model: RecurrentModel, ids: [Int], targets: [Int], batch: Int, h0: [[Float]], c0: [[Float]],
-             masks: [[Float]]?, train: Bool, scale: Float, packed: [RecurrentPacks] = [], plan: ExecutionPlan? = nil) {
+             masks: [[Float]]?, train: Bool, scale: Float, packed: [RecurrentPacks] = [], plan: ExecutionPlan? = nil,
+             profiler: StepProfiler? = nil) {
         let c = model.config
         let steps = ids.count / batch, tb = ids.count, h = c.hidden, v = c.vocabSize
         prepare(model, steps: steps, batch: batch, train: train)
@@ -68,7 +70,7 @@ final class WindowShard {
             tape.forward(wih: model.weightIH(l), whh: model.weightHH(l), bih: model.biasIH(l), bhh: model.biasHH(l),
                          h0: h0[l], c0: c.cell.hasCell ? c0[l] : [], packed: l < packed.count ? packed[l].forward : nil,
                          packedInput: l < packed.count ? packed[l].input : nil,
-                         byStep: plan.map { l < $0.layers.count && $0.layers[l].stepByStep } ?? false)
+                         byStep: plan.map { l < $0.layers.count && $0.layers[l].stepByStep } ?? false, profiler: profiler)
             finalH.append(tape.finalH)
             if c.cell.hasCell { finalC.append(tape.finalC) }
             if l + 1 < c.layers {
@@ -83,6 +85,7 @@ final class WindowShard {
         }
         // Decoder and fused softmax cross-entropy; logits become ∂L/∂logits in place.
         let top = tapes[c.layers - 1].outputs
+        var mark = profiler?.now()
         model.decoderWeight.data.withUnsafeBufferPointer { w in
             model.decoderBias.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
@@ -90,6 +93,7 @@ final class WindowShard {
                 BLAS.sgemm(transB: true, m: tb, n: v, k: h, a: top, lda: h, b: w, ldb: h, beta: 1, c: logits.p, ldc: v)
             }
         }
+        mark = profiler?.lap(.decoderForward, since: mark)
         var loss: Double = 0
         for r in 0..<tb {
             let row = logits.p + r * v
@@ -108,14 +112,16 @@ final class WindowShard {
             }
         }
         lossSum = loss
-        if train { backward(model, top: top, packed: packed) }
+        profiler?.lap(.softmaxLoss, since: mark)
+        if train { backward(model, top: top, packed: packed, profiler: profiler) }
     }
 
     /// Backward from ∂L/∂logits (held in `logits`) into `grads`.
-    func backward(_ model: RecurrentModel, top: UnsafeMutablePointer<Float>, packed: [RecurrentPacks]) {
+    func backward(_ model: RecurrentModel, top: UnsafeMutablePointer<Float>, packed: [RecurrentPacks], profiler: StepProfiler? = nil) {
         let c = model.config
         let batch = tapes[0].batch, tb = tapes[0].steps * batch, h = c.hidden, v = c.vocabSize
         let slot = ParameterSlots(c)
+        let mark = profiler?.now()
         BLAS.sgemm(transA: true, m: v, n: h, k: tb, a: logits.p, lda: v, b: top, ldb: h, beta: 1,
                    c: grads[slot.decoderWeight].p, ldc: h)
         addColumnSums(logits.p, rows: tb, cols: v, into: grads[slot.decoderBias].p)
@@ -123,13 +129,14 @@ final class WindowShard {
             guard let w = w.baseAddress else { return }
             BLAS.sgemm(m: tb, n: h, k: v, a: logits.p, lda: v, b: w, ldb: h, c: dTop.p, ldc: h)
         }
+        profiler?.lap(.decoderBackward, since: mark)
         // Layers, top to bottom. dTop holds ∂L/∂(outputs of layer l).
         for l in stride(from: c.layers - 1, through: 0, by: -1) {
             let s = slot.layer(l)
             let needInput = l > 0 || model.encoder != nil
             tapes[l].backward(dOut: dTop.p, wih: model.weightIH(l), whh: model.weightHH(l),
                               grads: (wih: grads[s.wih], whh: grads[s.whh], bih: grads[s.bih], bhh: grads[s.bhh]),
-                              dInput: needInput ? dBelow : nil, packed: l < packed.count ? packed[l].backward : nil)
+                              dInput: needInput ? dBelow : nil, packed: l < packed.count ? packed[l].backward : nil, profiler: profiler)
             if l > 0 {
                 // Through the dropout mask of the layer below's output.
                 dTop.p.update(from: dBelow.p, count: tb * h)

@@ -166,8 +166,9 @@ public final class Trainer {
     public static let maxSteps = 10_000_000
 
     /// One training step. On a NaN or Inf in the loss or a gradient, the parameters are left as they
-    /// were before the step and a `TrainingDiverged` error names the step and the parameter.
-    public func step() throws -> StepReport {
+    /// were before the step and a `TrainingDiverged` error names the step and the parameter. With `profiler`
+    /// (`profile train`), the phases' times are added to it; nil in normal training.
+    public func step(profiler: StepProfiler? = nil) throws -> StepReport {
         let lr = currentLearningRate
         if batcher.position.window == 0 {
             // A new pass over the text: the streams jump, so the carried state starts again from zero.
@@ -179,8 +180,10 @@ public final class Trainer {
         model.parameters.zeroGrads()
         let r = try window.run(model, ids: timeMajor(b.inputs, batch: b.batch, seq: b.seq),
                                targets: timeMajor(b.targets, batch: b.batch, seq: b.seq),
-                               batch: b.batch, state: state, dropoutMasks: masks, train: true)
-        let stats = model.parameters.clipGradients(threshold: settings.clip, mode: settings.clipMode)
+                               batch: b.batch, state: state, dropoutMasks: masks, train: true, profiler: profiler)
+        let stats = StepProfiler.time(profiler, .clipping) {
+            model.parameters.clipGradients(threshold: settings.clip, mode: settings.clipMode)
+        }
         lastStats = stats
         let next = stepCount + 1
         if !r.loss.isFinite || stats.firstNonFinite != nil {
@@ -195,8 +198,9 @@ public final class Trainer {
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): the loss \(String(format: "%.3f", r.loss)) is more than \(Int(Trainer.explodingFactor))× the first step's \(String(format: "%.3f", first)) (the loss is exploding); the parameters are those after step \(stepCount)")
         }
         // Keep the last good state: an update can still overflow (a huge lr), and then we put it back.
-        snapshot.take(model.parameters.tensors, optimizer)
-        optimizer.step(model.parameters, lr: lr)
+        StepProfiler.time(profiler, .snapshot) { snapshot.take(model.parameters.tensors, optimizer) }
+        StepProfiler.time(profiler, .optimizer) { optimizer.step(model.parameters, lr: lr) }
+        let mark = profiler?.now()
         if let bad = model.parameters.entries.first(where: { $0.tensor.data.contains { !$0.isFinite } }) {
             try snapshot.restore(model.parameters.tensors, optimizer)
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(bad.name) became non-finite after the update; the parameters are those after step \(stepCount)")
@@ -206,6 +210,7 @@ public final class Trainer {
         lossHistory.append(r.loss)
         updateRatios.append(snapshot.updateRatios(model.parameters.tensors))
         gradNorms.append((stats.norm, stats.clippedNorm))
+        profiler?.lap(.checks, since: mark)
         return StepReport(loss: r.loss, stats: stats, lr: lr)
     }
 

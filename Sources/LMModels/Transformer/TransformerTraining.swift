@@ -30,18 +30,19 @@ public final class TransformerTrainer {
     }
 
     /// One window: forward, backward, clip, update. Returns the loss and the gradient statistics; a loss
-    /// that is not finite leaves the weights as they were.
+    /// that is not finite leaves the weights as they were. With `profiler` (`profile train`), the phases' times
+    /// are added to it.
     @discardableResult
-    public func step() throws -> (loss: Float, stats: GradientStats) {
+    public func step(profiler: StepProfiler? = nil) throws -> (loss: Float, stats: GradientStats) {
         let b = batcher.next()
         model.parameters.zeroGrads()
-        let loss = try model.loss(ids: b.inputs, targets: b.targets, batch: b.batch)
+        let loss = try StepProfiler.time(profiler, .graphForward) { try model.loss(ids: b.inputs, targets: b.targets, batch: b.batch) }
         let value = try loss.item()
         guard value.isFinite else { return (value, GradientStats(norm: .nan, parameterNorm: 0, clipped: false, clippedNorm: .nan, firstNonFinite: nil)) }
-        try loss.backward()
-        let stats = model.parameters.clipGradients(threshold: clip, mode: clipMode)
+        try StepProfiler.time(profiler, .tapeBackward) { try loss.backward() }
+        let stats = StepProfiler.time(profiler, .clipping) { model.parameters.clipGradients(threshold: clip, mode: clipMode) }
         if stats.firstNonFinite != nil { return (.nan, stats) }
-        optimizer.step(model.parameters, lr: lr)
+        StepProfiler.time(profiler, .optimizer) { optimizer.step(model.parameters, lr: lr) }
         stepCount += 1
         lossHistory.append(value)
         return (value, stats)
