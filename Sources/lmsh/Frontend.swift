@@ -95,12 +95,25 @@ final class Frontend {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }
 
+    /// The meta-commands a file may run: those that only read the session or run a cell under the file's own
+    /// trust rule. The others (:trust, :export, :save, :load, :replay, :history) stay with the user.
+    static let scriptMetaCommands: Set<String> = [":vars", ":help", ":time", ":profile", ":reset", ":quit", ":q", ":exit"]
+
     /// A script's cells; a cell that starts with ':' is a meta-command (`:profile m text`), as at the prompt.
     func runCells(_ cells: [(String, Int)], source: String, keepGoing: Bool) -> Bool {
         var ok = true
         for (cell, line) in cells {
             let trimmed = cell.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.hasPrefix(":") {
+                let command = String(trimmed.prefix { $0 != " " })
+                if !Frontend.scriptMetaCommands.contains(command) {
+                    // :trust, :export, :save, :load and :replay write or widen access outside the trust rule.
+                    printError("\(source):\(line):1: error: \(command) works only at the prompt or under -c, not in a file"
+                               + " (hint: a file may use \(Frontend.scriptMetaCommands.sorted().joined(separator: " ")))")
+                    ok = false
+                    if !keepGoing { return false }
+                    continue
+                }
                 var metaOK = true
                 if !meta(trimmed, ok: &metaOK, source: source, at: line) { return ok }
                 if !metaOK {

@@ -154,5 +154,11 @@ final class ProfileBuiltinTests {
         #expect(script.status != 0)
         #expect(script.stderr.contains("p.lmsh:6:"), "\(script.stderr)")
         #expect(script.stderr.contains("steps must be at least 1"), "\(script.stderr)")
+        // A file may not widen its own access or write outside the trust rule: :trust and :export stay with the user.
+        try ":vars\n:trust p.lmsh\n:export ../outside.html\n".write(to: dir.appendingPathComponent("w.lmsh"), atomically: true, encoding: .utf8)
+        let widen = try EndToEndTests.run(["w.lmsh"], cwd: dir)
+        #expect(widen.status != 0)
+        #expect(widen.stderr.contains("w.lmsh:2:1: error: :trust works only at the prompt or under -c"), "\(widen.stderr)")
+        #expect(!widen.stdout.contains("trusted"), "\(widen.stdout)")
     }
 }
