@@ -157,11 +157,13 @@ extension Frontend {
         case ":profile":
             // The verb's spelling, so the table, the record and the errors are `profile train`'s.
             guard !arg.isEmpty else {
-                printError("usage: :profile m text steps=20 (the same as profile train m text steps=20)")
+                printError("usage: :profile m text steps=20, or :profile train m text steps=20 (the same as profile train m text steps=20)")
                 ok = false
                 return true
             }
-            ok = runCell("profile train " + arg, source: source, line: lineNumber)
+            // `:profile train m text` (a train cell, as `:time CELL` takes one) and `:profile m text` mean the same.
+            let cell = arg.hasPrefix("train ") ? "profile " + arg : "profile train " + arg
+            ok = runCell(cell, source: source, line: lineNumber)
         case ":history":
             for (i, cell) in readHistory().suffix(50).enumerated() { print("\(i + 1): \(cell)") }
         default:

@@ -133,11 +133,12 @@ final class ProfileBuiltinTests {
             p = profile train m text steps=3 warm=1 batch=4 seq=8
             p.steps
             :profile m text steps=3 warm=1 batch=4 seq=8 threads=1
+            :profile train m text steps=3 warm=1 batch=4 seq=8
             """
         let r = try EndToEndTests.run(["-c", cells], cwd: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let tables = r.stdout.components(separatedBy: "profile: 3 training steps of a 1 × 16 LSTM").count - 1
-        #expect(tables == 2, "\(r.stdout)")
+        #expect(tables == 3, "\(r.stdout)")
         for title in ["input projection", "recurrent GEMMs forward", "gate math forward", "decoder forward GEMM", "gate math backward",
                       "recurrent GEMMs backward", "gradient norms + clipping", "optimizer update", "other (the step minus the phases above)",
                       "step (wall)", "optimizer_ms: "] {
@@ -150,9 +151,9 @@ final class ProfileBuiltinTests {
         // In a script, as at the prompt; a failing :profile fails the script.
         try (cells + "\n:profile m text steps=0\n").write(to: dir.appendingPathComponent("p.lmsh"), atomically: true, encoding: .utf8)
         let script = try EndToEndTests.run(["p.lmsh"], cwd: dir)
-        #expect(script.stdout.components(separatedBy: "profile: 3 training steps of a 1 × 16 LSTM").count - 1 == 2, "\(script.stdout)")
+        #expect(script.stdout.components(separatedBy: "profile: 3 training steps of a 1 × 16 LSTM").count - 1 == 3, "\(script.stdout)")
         #expect(script.status != 0)
-        #expect(script.stderr.contains("p.lmsh:6:"), "\(script.stderr)")
+        #expect(script.stderr.contains("p.lmsh:7:"), "\(script.stderr)")
         #expect(script.stderr.contains("steps must be at least 1"), "\(script.stderr)")
         // A file may not widen its own access or write outside the trust rule: :trust and :export stay with the user.
         try ":vars\n:trust p.lmsh\n:export ../outside.html\n".write(to: dir.appendingPathComponent("w.lmsh"), atomically: true, encoding: .utf8)
