@@ -77,6 +77,30 @@ struct FusedVersusReferenceTests {
         }
     }
 
+    /// A training window keeps per step only what the backward pass reads: h·W_hhᵀ per step for the GRU
+    /// (its backward reads hp_n), two slots in turn for the other cells; the window's input projection only
+    /// when it is made as one GEMM (BLAS path), not when it is made at the step (panel path).
+    @Test(arguments: CellKind.builtIn.filter { $0.kernel != nil })
+    func tapeKeepsOnlyWhatBackwardReads(_ cell: CellKind) throws {
+        let steps = 6, batch = 2, hidden = 5
+        let config = ModelConfig(cell: cell, vocabSize: 4, hidden: hidden, layers: 2, embed: 0, initialization: .pytorch)
+        var rng = RandomSource(seed: 3)
+        let model = try RecurrentModel(config, rng: &rng)
+        let ids = (0..<(steps * batch)).map { $0 % 4 }
+        let perStep = batch * cell.gates * hidden
+        for panel in PackedMatrix.kernelAvailable ? [false, true] : [false] {
+            let window = FusedWindow(threads: 1)
+            window.usePanelKernel = panel
+            _ = try window.run(model, ids: ids, targets: ids, batch: batch, state: RecurrentState(config: config, batch: batch), train: true)
+            let tapes = try #require(window.shards.first?.tapes)
+            for tape in tapes {
+                #expect(tape.hp.count == (cell == .gru ? steps : 2) * perStep, "hp of \(cell.rawValue), panel \(panel)")
+                #expect(tape.xp.count == (panel && cell != .gru ? 0 : steps * perStep), "xp of \(cell.rawValue), panel \(panel)")
+                #expect(tape.acts.count == steps * perStep)
+            }
+        }
+    }
+
     func expectClose(_ a: [Float], _ b: [Float], _ what: String, tolerance: Float = 2e-5) {
         #expect(a.count == b.count, "\(what): sizes \(a.count) and \(b.count)")
         var worst: Float = 0

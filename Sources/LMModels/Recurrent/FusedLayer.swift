@@ -21,7 +21,15 @@ final class LayerTape {
     var source: UnsafeMutablePointer<Float>?
     var inputRows: UnsafeMutablePointer<Float> { source ?? input.p }
     var ids: [Int] = []
-    let xp: FloatBuffer, hp: FloatBuffer, acts: FloatBuffer  // [T·B, G·H]
+    /// x·W_ihᵀ + b_ih for the whole window [T·B, G·H], made only when the input projection is one GEMM
+    /// over the window (empty until then: made at the step, it goes straight into `acts`).
+    var xp = FloatBuffer(0)
+    /// h_prev·W_hhᵀ + b_hh, [B, G·H] per slot: one slot per step only for a cell whose backward pass reads
+    /// it (the GRU); the others need it only within the step, so two slots used in turn suffice (for a
+    /// 3×512 LSTM's training window this saves 13 MB per layer and shard, and the same again for `xp`).
+    let hp: FloatBuffer
+    let hpRolling: Bool
+    let acts: FloatBuffer  // [T·B, G·H]
     let hs: FloatBuffer, cs: FloatBuffer  // [(T+1)·B, H]; slot 0 is the initial state
     let aux: FloatBuffer  // [T·B, H]
     // Backward scratch.
@@ -46,8 +54,8 @@ final class LayerTape {
         let tb = steps * batch, g = cell.gates * hidden
         let slots = rolling ? Swift.min(2, steps) : steps
         input = FloatBuffer(oneHot ? 0 : tb * inputSize)
-        xp = FloatBuffer(tb * g)
-        hp = FloatBuffer(slots * batch * g)
+        hpRolling = rolling || !kernel.separateProjections
+        hp = FloatBuffer((hpRolling ? Swift.min(2, steps) : steps) * batch * g)
         acts = FloatBuffer(slots * batch * g)
         hs = FloatBuffer((steps + 1) * batch * hidden)
         cs = FloatBuffer(cell.hasCell ? (rolling ? 2 : steps + 1) * batch * hidden : 0)
@@ -69,9 +77,11 @@ final class LayerTape {
     func step(_ t: Int) -> StepBuffers {
         let bh = batch * hidden, bg = batch * gh
         let slot = rolling ? t % 2 : t, cSlot = rolling ? t % 2 : t, cNext = rolling ? (t + 1) % 2 : t + 1
+        let hpSlot = hpRolling ? t % 2 : t
         return StepBuffers(
             batch: batch, hidden: hidden,
-            xp: xp.p + t * bg, hp: hp.p + slot * bg, acts: acts.p + slot * bg,
+            // Without a window projection (made at the step, `summed`), xp is never read: point it at acts.
+            xp: xp.count > 0 ? xp.p + t * bg : acts.p + slot * bg, hp: hp.p + hpSlot * bg, acts: acts.p + slot * bg,
             hPrev: hs.p + t * bh, h: hs.p + (t + 1) * bh,
             cPrev: cs.p + cSlot * bh, c: cs.p + cNext * bh,
             aux: aux.p + slot * bh)
@@ -93,6 +103,7 @@ final class LayerTape {
             return forwardByStep(wih: wih, bih: bih, bhh: bhh, packed: packed, packedInput: packedInput, profiler: profiler)
         }
         var mark = profiler?.now()
+        xp = FloatBuffer.reuse(xp, tb * g)
         wih.data.withUnsafeBufferPointer { w in
             bih.data.withUnsafeBufferPointer { b in
                 guard let w = w.baseAddress, let b = b.baseAddress else { return }
