@@ -146,4 +146,19 @@ final class TrainBudgetTests {
         let lr = try model(i, "s").trainer?.settings.lr
         #expect(lr == 1e-3)
     }
+
+    @Test("recipe=\"long\" makes the 2×512 LSTM with dropout and trains it with its own settings")
+    func longRecipe() throws {
+        let (i, _) = try shell()
+        let long = try #require(Recipe.named("long"))
+        #expect(long.minutes == 30 && long.hidden == 512 && long.dropout > 0)
+        try i.run("m = lstm(text, recipe=\"long\")")
+        let c = try model(i).model.config
+        #expect(c.hidden == 512 && c.layers == 2 && c.dropout == Float(long.dropout))
+        try i.run("s = lstm(text, recipe=\"long\", hidden=8)")
+        try i.run("r = train s text recipe=\"long\" minutes=0.002 batch=4 seq=8")
+        let t = try #require(try model(i, "s").trainer)
+        #expect(t.settings.lr == Float(long.lr) && t.settings.warmup == long.warmup && t.settings.minLR == Float(long.minLR))
+        #expect(try string(i, "r.stopped") == "time")
+    }
 }
