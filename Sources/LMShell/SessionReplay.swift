@@ -35,6 +35,9 @@ public struct SessionReplay {
     /// Replays `url` into `interpreter` (whose base folder becomes the session's folder, so relative
     /// paths resolve inside it); `echo` receives each cell's output.
     public func run(_ url: URL, into interpreter: Interpreter, echo: (Int, String, String) -> Void) throws -> Report {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ShellError("no such session file: \(url.path)")
+        }
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ShellError("cannot read session \(url.path) as UTF-8 text")
         }

@@ -134,6 +134,10 @@ final class Frontend {
     /// session as `sessions/NAME.lmsh` with its checkpoints (how the shipped sessions are made).
     func runScript(path: String, keepGoing: Bool, saveAs: String? = nil, trust: Bool = false) throws -> Bool {
         let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            printError("lmsh: no such file: \(path)")
+            return false
+        }
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             printError("lmsh: cannot read \(path) as UTF-8 text")
             return false

@@ -111,7 +111,11 @@ struct EndToEndTests {
         #expect(try Self.run(["slide.lmsh", "--verify"]).status == 64)
         let absent = try Self.run(["replay", "no-such-session.lmsh", "--verify"])
         #expect(absent.status == 1)
-        #expect(absent.stderr.contains("cannot read session"), "\(absent.stderr)")
+        #expect(absent.stderr.contains("no such session file"), "\(absent.stderr)")
+        // A missing script says it is missing, not that it is not UTF-8.
+        let noScript = try Self.run(["no-such-script.lmsh"])
+        #expect(noScript.status == 1)
+        #expect(noScript.stderr.contains("no such file: no-such-script.lmsh"), "\(noScript.stderr)")
     }
 
     @Test func pipedInputRunsWithoutAPrompt() throws {
