@@ -65,7 +65,41 @@ struct ExampleTests {
             try r.stdout.write(to: expectedURL, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: expectedURL, encoding: .utf8)
-        #expect(OutputComparison.matches(r.stdout, expected, tolerance: 1e-2), "output of examples/\(name) differs from \(expectedURL.lastPathComponent):\n\(r.stdout)")
+        #expect(Self.matches(name, r.stdout, expected), "output of examples/\(name) differs from \(expectedURL.lastPathComponent):\n\(r.stdout)")
+    }
+
+    /// Where an example's output becomes chaotic (a tanh RNN at ρ = 3 trained by plain gd: its digits after a few
+    /// steps depend on the order of float additions, so they differ between machines and BLAS builds). From the
+    /// first line with this prefix on, only the outcomes are compared: the lines that print true/false must be
+    /// equal, and the others must be as many and read the same with their numbers blanked out, except the plot rows.
+    static let chaoticFrom = ["03-exploding-vanishing.lmsh": "warning: training stopped"]
+
+    static func matches(_ name: String, _ got: String, _ expected: String) -> Bool {
+        guard let marker = chaoticFrom[name] else { return OutputComparison.matches(got, expected, tolerance: 1e-2) }
+        func cut(_ s: String) -> (head: String, tail: [Substring]) {
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            let k = lines.firstIndex { $0.hasPrefix(marker) } ?? lines.count
+            return (lines[..<k].joined(separator: "\n"), Array(lines[k...]))
+        }
+        let (a, x) = cut(got), (b, y) = cut(expected)
+        guard OutputComparison.matches(a, b, tolerance: 1e-2), x.count == y.count, !y.isEmpty else { return false }
+        return zip(x, y).allSatisfy { g, e in
+            if e.contains("true") || e.contains("false") { return g == e }
+            // A plot's rows (axis, points) move with the digits; its legend and the other lines keep their words.
+            if e.contains("┤") || e.contains("█") || e.contains("▁") { return true }
+            return OutputComparison.split(String(g)).0 == OutputComparison.split(String(e)).0
+        }
+    }
+
+    @Test("the chaotic part of a transcript is compared by its outcomes, and a changed outcome still fails")
+    func chaoticOutcomes() {
+        let expected = "head 1.5\nwarning: training stopped at step 5: the loss 17.682\nok: true\n  ┤ •\nmin: 3.02\n"
+        #expect(Self.matches("03-exploding-vanishing.lmsh", "head 1.5\nwarning: training stopped at step 5: the loss 17.545\nok: true\n  ┤•  \nmin: 3.07\n", expected))
+        #expect(!Self.matches("03-exploding-vanishing.lmsh", "head 1.5\nwarning: training stopped at step 5: the loss 17.545\nok: false\n  ┤•  \nmin: 3.07\n", expected))
+        #expect(!Self.matches("03-exploding-vanishing.lmsh", "head 1.9\nwarning: training stopped at step 5: the loss 17.545\nok: true\n  ┤•  \nmin: 3.07\n", expected))
+        #expect(!Self.matches("03-exploding-vanishing.lmsh", "head 1.5\nok: true\n", expected))
+        // Elsewhere every number counts.
+        #expect(!Self.matches("01-backprop.lmsh", "head 1.5\nwarning: training stopped at step 5: the loss 17.682\nok: true\n  ┤ •\nmin: 3.07\n", expected))
     }
 
     /// The shipped session restores from its checkpoint and prints what it printed when it was recorded.
