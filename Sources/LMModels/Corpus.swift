@@ -29,6 +29,11 @@ public struct Corpus: Sendable {
         try self.init(text: try Corpus.readText(path), name: path)
     }
 
+    /// Reads a UTF-8 text file with its paragraphs re-flowed to lines of at most `wrap` characters (`Reflow`).
+    public init(contentsOfFile path: String, wrap: Int) throws {
+        try self.init(text: Reflow.paragraphs(try Corpus.readText(path), width: wrap), name: path)
+    }
+
     /// Reads a UTF-8 text file as words (`WordTokenizer`): the `vocab` most frequent tokens (counting
     /// `<unk>` and `<eos>`), the rest read as `<unk>`.
     public init(contentsOfFile path: String, words vocab: Int, lower: Bool = false) throws {

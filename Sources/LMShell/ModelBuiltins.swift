@@ -271,9 +271,9 @@ extension Builtins {
     }
 
     static let modelBuiltins: [Builtin] = [
-        Builtin(name: "corpus", usage: "corpus(\"file.txt\", unit=\"char\", vocab=10000, lower=false, val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50)",
-                summary: "loads a UTF-8 text; unit \"char\": symbols are Unicode scalars; unit \"word\": words and punctuation (Unicode letters are letters), <eos> at line ends, the vocab most frequent kept and the rest read as <unk> (lower=true lower-cases); layout \"charrnn\" (default) or \"contiguous\"",
-                keywords: ["unit", "vocab", "lower", "val", "test", "layout", "batch", "seq"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size\nwords = corpus(\"input.txt\", unit=\"word\", vocab=1000)\nwords.unk_rate") { interp, a in
+        Builtin(name: "corpus", usage: "corpus(\"file.txt\", unit=\"char\", vocab=10000, lower=false, val=0.05, test=0, layout=\"charrnn\", batch=50, seq=50, wrap=0)",
+                summary: "loads a UTF-8 text; unit \"char\": symbols are Unicode scalars; unit \"word\": words and punctuation (Unicode letters are letters), <eos> at line ends, the vocab most frequent kept and the rest read as <unk> (lower=true lower-cases); layout \"charrnn\" (default) or \"contiguous\"; wrap=40 re-flows each paragraph to lines of at most 40 characters (a character corpus; 0 keeps the file's lines), the start of a curriculum (example 06)",
+                keywords: ["unit", "vocab", "lower", "val", "test", "layout", "batch", "seq", "wrap"], example: "text = corpus(\"input.txt\", val=0.1)\ntext.vocab_size\nwords = corpus(\"input.txt\", unit=\"word\", vocab=1000)\nwords.unk_rate") { interp, a in
             try a.expectCount(1...1)
             let path = try a.positional[0].0.string(at: a.location(0), "a file path")
             var spec = SplitSpec()
@@ -288,8 +288,17 @@ extension Builtins {
             spec.layout = l
             let url = try interp.resolvePath(path, for: .read, at: a.location(0))
             let unit = try str(a, "unit")
+            let wrap = try int(a, "wrap")
+            guard (0...100_000).contains(wrap) else {
+                throw ShellError("wrap must be a line width in 1...100000 (or 0 to keep the file's lines), got \(wrap)", at: a.keywordLocation("wrap"))
+            }
+            if wrap > 0 && unit != "char" {
+                throw ShellError("wrap re-flows the lines of a character corpus; a word corpus reads each line end as <eos>, so re-flowing would change its sentences: drop wrap= or use unit=\"char\"", at: a.keywordLocation("wrap"))
+            }
             let corpus: Corpus
             switch unit {
+            case "char" where wrap > 0:
+                corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path, wrap: wrap) }
             case "char":
                 corpus = try engine(a.location(0)) { try Corpus(contentsOfFile: url.path) }
             case "word":
