@@ -9,27 +9,23 @@ public enum Reflow {
     /// The text ends with a line end when it had one.
     public static func paragraphs(_ text: String, width: Int) -> String {
         let width = Swift.max(1, width)
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        var firstParagraph = true
-        for paragraph in splitParagraphs(text) {
-            if !firstParagraph { out += "\n\n" }
-            firstParagraph = false
-            var column = 0
-            for word in paragraph {
+        var out = splitParagraphs(text).map { words in
+            var lines = "", column = 0
+            for word in words {
                 let n = word.unicodeScalars.count
                 if column == 0 {
-                    out += word
                     column = n
                 } else if column + 1 + n <= width {
-                    out += " " + word
+                    lines += " "
                     column += 1 + n
                 } else {
-                    out += "\n" + word
+                    lines += "\n"
                     column = n
                 }
+                lines += word
             }
-        }
+            return lines
+        }.joined(separator: "\n\n")
         if text.hasSuffix("\n") && !out.isEmpty { out += "\n" }
         return out
     }
