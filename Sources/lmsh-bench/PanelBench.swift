@@ -35,3 +35,44 @@ func runPanelBench() throws {
                      m, k, n, k, flops * Double(inner) / blas / 1e9, flops * Double(inner) / panel / 1e9, diff))
     }
 }
+
+/// Both cores on one recurrent step of a 3×512 LSTM's layer (batch 32): as batch shards (each core 16 rows
+/// times all of W_hhᵀ, which both read) or as column halves (each core all 32 rows times half of W_hhᵀ).
+func runPanelPairBench() throws {
+    BLAS.setThreads(1)
+    let k = 512, n = 2048, batch = 32
+    let a = try Tensor.randn([batch, k], seed: 1).data, w = try Tensor.randn([n, k], seed: 2).data
+    let whole = PackedMatrix(k: k, n: n)
+    w.withUnsafeBufferPointer { whole.pack(transposeOf: $0.baseAddress!, ld: k) }
+    let halves = (0..<2).map { h in
+        let p = PackedMatrix(k: k, n: n / 2)
+        w.withUnsafeBufferPointer { p.pack(transposeOf: $0.baseAddress! + h * (n / 2) * k, ld: k) }
+        return p
+    }
+    let flops = 2.0 * Double(batch * k * n), inner = 400
+    let outs = (0..<2).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: batch * n) }
+    for layout in ["batch shards (16 rows × 2048 cols each)", "column halves (32 rows × 1024 cols each)"] {
+        let columns = layout.hasPrefix("column")
+        let t = medianTime(reps: 7) {
+            a.withUnsafeBufferPointer { pa in
+                let shared = PairShared(value: (pa.baseAddress!, halves, whole, outs))
+                DispatchQueue.concurrentPerform(iterations: 2) { s in
+                    let (pa, halves, whole, outs) = shared.value
+                    for _ in 0..<inner {
+                        if columns {
+                            halves[s].multiplyAdd(m: batch, a: pa, lda: k, c: outs[s], ldc: n / 2)
+                        } else {
+                            whole.multiplyAdd(m: batch / 2, a: pa + s * (batch / 2) * k, lda: k, c: outs[s], ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        print(String(format: "%@: %6.1f GFLOP/s on two cores", layout, flops * Double(inner) / t / 1e9))
+    }
+}
+
+/// The bench's operands handed to both threads (each writes only its own output).
+private struct PairShared: @unchecked Sendable {
+    let value: (UnsafePointer<Float>, [PackedMatrix], PackedMatrix, [UnsafeMutablePointer<Float>])
+}

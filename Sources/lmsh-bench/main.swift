@@ -4,6 +4,8 @@ import LMCore
 
 /// `lmsh-bench` (run by `make bench`):
 ///   lmsh-bench [matmul]                    our matmul beside cblas_sgemm called directly
+///   lmsh-bench panel [--pair]              the panel kernel beside cblas_sgemm; --pair: both cores on a 3×512
+///                                          layer's step, as batch shards or as column halves
 ///   lmsh-bench shakespeare [--steps N]     char-rnn's default LSTM on Tiny Shakespeare, with the KN 6-gram beside it
 ///   lmsh-bench run [FLAGS]                 the same as `lmsh bench FLAGS` (see LMBench)
 ///   lmsh-bench interop-export --out DIR    checkpoints and log-probs for Tests/LMModelsTests/Scripts/check_torch_interop.py
@@ -13,13 +15,13 @@ do {
     case "matmul":
         try runMatmulBench()
     case "panel":
-        try runPanelBench()
+        if args.dropFirst().first == "--pair" { try runPanelPairBench() } else { try runPanelBench() }
     case "shakespeare":
         try runShakespeare(args: Array(args.dropFirst()))
     case "interop-export": try runInteropExport(args: Array(args.dropFirst()))
     case "run": exit(BenchCommand.main(Array(args.dropFirst())))
     default:
-        print("usage: lmsh-bench [matmul | shakespeare [--steps N] [--data PATH] [--ngram-only] | interop-export --out DIR]")
+        print("usage: lmsh-bench [matmul | panel [--pair] | shakespeare [--steps N] [--data PATH] [--ngram-only] | interop-export --out DIR]")
         exit(2)
     }
 } catch {

@@ -101,11 +101,7 @@ public final class FusedWindow {
         }
         let loss = shards[0..<count].reduce(0) { $0 + $1.lossSum } / Double(ids.count)
         if train {
-            StepProfiler.time(profiler, .shardSum) {
-                for (k, p) in model.parameters.tensors.enumerated() {
-                    for s in shards[0..<count] { p.addToGrad(s.grads[k]) }
-                }
-            }
+            StepProfiler.time(profiler, .shardSum) { sumGradients(model.parameters.tensors, shards[0..<count]) }
         }
         return Result(loss: Float(loss), finalState: final)
     }
@@ -159,13 +155,34 @@ struct Unchecked<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-extension Tensor {
-    /// Adds a fused kernel's gradient buffer into `grad` (creating it at zero first).
-    func addToGrad(_ b: FloatBuffer) {
-        if grad == nil { grad = try? Tensor.zeros(shape) }
-        guard let grad, grad.count == b.count else { return }
-        grad.data.withUnsafeMutableBufferPointer { g in
-            for i in 0..<g.count { g[i] += b.p[i] }
+extension FusedWindow {
+    /// Adds the shards' gradient buffers into each parameter's `grad` (made at zero first), in shard order,
+    /// both cores taking half of the numbers for a big model.
+    func sumGradients(_ tensors: [Tensor], _ shards: ArraySlice<WindowShard>) {
+        // A buffer that does not match its parameter is skipped, as before (it cannot happen for a model's own).
+        let live = tensors.indices.filter { k in shards.allSatisfy { $0.grads.count > k && $0.grads[k].count == tensors[k].count } }
+        for k in live where tensors[k].grad == nil { tensors[k].grad = try? Tensor.zeros(tensors[k].shape) }
+        let rows = live.filter { tensors[$0].grad?.count == tensors[$0].count }
+        let grads: [any FloatArrayOwner] = rows.compactMap { tensors[$0].grad }
+        let sources = rows.map { k in shards.map { UnsafePointer($0.grads[k].p) } }
+        let counts = rows.map { tensors[$0].count }
+        ParameterSweep.withPointers(grads, total: counts.reduce(0, +)) { g, parts in
+            let shared = Unchecked((g, sources))
+            ParameterSweep.run(counts: counts, threads: Swift.min(parts, threads)) { _, spans in
+                let (g, sources) = shared.value
+                for span in spans {
+                    let out = g[span.entry], from = sources[span.entry]
+                    if from.count == 2 {
+                        // One pass for the usual two shards, adding in the same order as two passes would.
+                        let b0 = from[0], b1 = from[1]
+                        for i in span.range { out[i] = (out[i] + b0[i]) + b1[i] }
+                    } else {
+                        for b in from {
+                            for i in span.range { out[i] += b[i] }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -23,45 +23,89 @@ public struct GradientStats: Sendable, Equatable {
 }
 
 extension NamedParameters {
-    /// Measures the gradients and clips them in place (`threshold` ≤ 0 turns clipping off).
+    /// Measures the gradients and clips them in place (`threshold` ≤ 0 turns clipping off). A big model's
+    /// numbers are split between the cores (`ParameterSweep`) and each thread sums in four running sums,
+    /// so a norm may differ from a one-by-one sum in the last bits of its double-precision total.
     public func clipGradients(threshold: Float, mode: ClipMode) -> GradientStats {
-        var sq: Double = 0, psq: Double = 0
-        var firstBad: String?
-        for e in entries {
-            for x in e.tensor.data { psq += Double(x) * Double(x) }
-            guard let g = e.tensor.grad else { continue }
-            for x in g.data {
-                if !x.isFinite && firstBad == nil { firstBad = e.name }
-                sq += Double(x) * Double(x)
+        let tensors = entries.map(\.tensor)
+        // The gradients that exist (a missing one counts as zero).
+        let withGrad = tensors.indices.filter { tensors[$0].grad != nil }
+        let grads: [any FloatArrayOwner] = withGrad.compactMap { tensors[$0].grad }
+        let counts = tensors.map(\.count), gradCounts = withGrad.map { tensors[$0].count }
+        let psq = ParameterSweep.withPointers(tensors, total: counts.reduce(0, +)) { x, threads in
+            ParameterSweep.collect(counts: counts, threads: threads, initial: 0.0) { _, spans in
+                spans.reduce(0) { $0 + squareSum(x[$1.entry], $1.range) }
+            }.reduce(0, +)
+        }
+        // Per part: Σg² and the first gradient (in parameter order) holding a NaN or Inf.
+        let parts = ParameterSweep.withPointers(grads, total: gradCounts.reduce(0, +)) { g, threads in
+            ParameterSweep.collect(counts: gradCounts, threads: threads, initial: (sum: 0.0, bad: Int?.none)) { _, spans in
+                var sum: Double = 0, bad: Int?
+                for span in spans {
+                    let s = squareSum(g[span.entry], span.range)
+                    if !s.isFinite && bad == nil { bad = span.entry }
+                    sum += s
+                }
+                return (sum, bad)
             }
         }
-        let norm = Float(sq.squareRoot())
+        let norm = Float(parts.reduce(0) { $0 + $1.sum }.squareRoot())
+        let firstBad = parts.compactMap(\.bad).min().map { entries[withGrad[$0]].name }
         var clipped = false, clippedNorm = norm
         if threshold > 0 && firstBad == nil {
             switch mode {
             case .norm where norm > threshold:
                 let scale = threshold / norm
-                for e in entries { e.tensor.grad?.data.withUnsafeMutableBufferPointer { g in for i in 0..<g.count { g[i] *= scale } } }
-                clipped = true
-                clippedNorm = threshold
-            case .value:
-                var after: Double = 0
-                for e in entries {
-                    e.tensor.grad?.data.withUnsafeMutableBufferPointer { g in
-                        for i in 0..<g.count {
-                            if Swift.abs(g[i]) > threshold {
-                                g[i] = g[i] > 0 ? threshold : -threshold
-                                clipped = true
-                            }
-                            after += Double(g[i]) * Double(g[i])
+                ParameterSweep.withPointers(grads, total: gradCounts.reduce(0, +)) { g, threads in
+                    let shared = Unchecked(g)
+                    ParameterSweep.run(counts: gradCounts, threads: threads) { _, spans in
+                        for span in spans {
+                            let p = shared.value[span.entry]
+                            for i in span.range { p[i] *= scale }
                         }
                     }
                 }
-                clippedNorm = Float(after.squareRoot())
+                clipped = true
+                clippedNorm = threshold
+            case .value:
+                // Per part: whether any element was clipped, and Σg² after clipping.
+                let after = ParameterSweep.withPointers(grads, total: gradCounts.reduce(0, +)) { g, threads in
+                    ParameterSweep.collect(counts: gradCounts, threads: threads, initial: (hit: false, sum: 0.0)) { _, spans in
+                        var hit = false, sum: Double = 0
+                        for span in spans {
+                            let p = g[span.entry]
+                            for i in span.range where Swift.abs(p[i]) > threshold {
+                                p[i] = p[i] > 0 ? threshold : -threshold
+                                hit = true
+                            }
+                            sum += squareSum(p, span.range)
+                        }
+                        return (hit, sum)
+                    }
+                }
+                clipped = after.contains { $0.hit }
+                clippedNorm = Float(after.reduce(0) { $0 + $1.sum }.squareRoot())
             default: break
             }
         }
         return GradientStats(norm: norm, parameterNorm: Float(psq.squareRoot()), clipped: clipped, clippedNorm: clippedNorm,
                              firstNonFinite: firstBad)
     }
+}
+
+/// Σx² over `range` of `x` in double precision, in four running sums (one sum's add waits on the last; four
+/// keep the adder busy). NaN or Inf when any element is.
+func squareSum(_ x: UnsafePointer<Float>, _ range: Range<Int>) -> Double {
+    var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+    var i = range.lowerBound
+    while i + 4 <= range.upperBound {
+        let a = Double(x[i]), b = Double(x[i + 1]), c = Double(x[i + 2]), d = Double(x[i + 3])
+        s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+        i += 4
+    }
+    while i < range.upperBound {
+        s0 += Double(x[i]) * Double(x[i])
+        i += 1
+    }
+    return (s0 + s1) + (s2 + s3)
 }

@@ -28,62 +28,76 @@ public struct OptimizerSettings: Sendable, Equatable, Codable {
 
 public final class Optimizer {
     public let settings: OptimizerSettings
-    /// First and second moment (or velocity / accumulator) per parameter; empty until the first step.
-    public internal(set) var first: [[Float]]
-    public internal(set) var second: [[Float]]
+    /// First and second moment (or velocity / accumulator) of each parameter, one object per array so that
+    /// both cores can write their halves of them at once (`ParameterSweep`).
+    let moments: [Moment]
+    /// First moment per parameter (zero until the first step).
+    public var first: [[Float]] { moments.map(\.first.values) }
+    /// Second moment per parameter.
+    public var second: [[Float]] { moments.map(\.second.values) }
     public internal(set) var steps: Int = 0
 
     public init(_ settings: OptimizerSettings, parameterCounts: [Int]) {
         self.settings = settings
-        first = parameterCounts.map { [Float](repeating: 0, count: $0) }
-        second = parameterCounts.map { [Float](repeating: 0, count: $0) }
+        moments = parameterCounts.map { Moment(count: $0) }
     }
 
     /// Restores saved state (exact resume).
     public func restore(first: [[Float]], second: [[Float]], steps: Int) throws {
-        guard first.map(\.count) == self.first.map(\.count), second.map(\.count) == self.second.map(\.count) else {
+        let counts = moments.map(\.first.values.count)
+        guard first.map(\.count) == counts, second.map(\.count) == counts else {
             throw ModelError("optimizer: saved state does not match the model's parameters")
         }
-        self.first = first
-        self.second = second
+        for (k, m) in moments.enumerated() {
+            m.first.values = first[k]
+            m.second.values = second[k]
+        }
         self.steps = steps
     }
 
-    /// One update of every parameter from its gradient (a missing gradient counts as zero).
+    /// One update of every parameter from its gradient (a missing gradient counts as zero), both cores
+    /// taking half of the numbers for a big model.
     public func step(_ parameters: NamedParameters, lr: Float) {
         steps += 1
         let s = settings
         let bc1 = 1 - Float.pow(s.beta1, Float(steps)), bc2 = 1 - Float.pow(s.beta2, Float(steps))
-        for (k, entry) in parameters.entries.enumerated() {
-            guard let grad = entry.tensor.grad else { continue }
-            let g = grad.data
-            entry.tensor.data.withUnsafeMutableBufferPointer { x in
-                first[k].withUnsafeMutableBufferPointer { m in
-                    second[k].withUnsafeMutableBufferPointer { v in
-                        switch s.kind {
-                        case .gd:
-                            for i in 0..<x.count { x[i] -= lr * g[i] }
-                        case .sgd:
-                            for i in 0..<x.count {
-                                m[i] = s.momentum * m[i] + g[i]
-                                x[i] -= lr * m[i]
-                            }
-                        case .adagrad:
-                            for i in 0..<x.count {
-                                v[i] += g[i] * g[i]
-                                x[i] -= lr * g[i] / (v[i] + s.epsilon).squareRoot()
-                            }
-                        case .rmsprop:
-                            for i in 0..<x.count {
-                                v[i] = s.alpha * v[i] + (1 - s.alpha) * g[i] * g[i]
-                                x[i] -= lr * g[i] / (v[i].squareRoot() + s.epsilon)
-                            }
-                        case .adam:
-                            for i in 0..<x.count {
-                                m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i]
-                                v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i]
-                                x[i] -= lr * (m[i] / bc1) / ((v[i] / bc2).squareRoot() + s.epsilon)
-                            }
+        // Parameters without a gradient are left out (their arrays are not opened).
+        let live = parameters.entries.indices.filter { parameters.entries[$0].tensor.grad != nil }
+        var owners: [any FloatArrayOwner] = []
+        for k in live {
+            let t = parameters.entries[k].tensor
+            guard let g = t.grad else { continue }
+            owners += [t, g, moments[k].first, moments[k].second]
+        }
+        let counts = live.map { parameters.entries[$0].tensor.count }
+        ParameterSweep.withPointers(owners, total: counts.reduce(0, +)) { p, threads in
+            ParameterSweep.run(counts: counts, threads: threads) { _, spans in
+                for span in spans {
+                    let j = 4 * span.entry
+                    let x = p[j], g = p[j + 1], m = p[j + 2], v = p[j + 3]
+                    switch s.kind {
+                    case .gd:
+                        for i in span.range { x[i] -= lr * g[i] }
+                    case .sgd:
+                        for i in span.range {
+                            m[i] = s.momentum * m[i] + g[i]
+                            x[i] -= lr * m[i]
+                        }
+                    case .adagrad:
+                        for i in span.range {
+                            v[i] += g[i] * g[i]
+                            x[i] -= lr * g[i] / (v[i] + s.epsilon).squareRoot()
+                        }
+                    case .rmsprop:
+                        for i in span.range {
+                            v[i] = s.alpha * v[i] + (1 - s.alpha) * g[i] * g[i]
+                            x[i] -= lr * g[i] / (v[i].squareRoot() + s.epsilon)
+                        }
+                    case .adam:
+                        for i in span.range {
+                            m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i]
+                            v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i]
+                            x[i] -= lr * (m[i] / bc1) / ((v[i] / bc2).squareRoot() + s.epsilon)
                         }
                     }
                 }
@@ -92,4 +106,20 @@ public final class Optimizer {
     }
 }
 
-import RealModule
+/// One optimizer moment of one parameter: an array owned by an object of its own.
+final class MomentArray: FloatArrayOwner {
+    var values: [Float]
+    init(count: Int) { values = [Float](repeating: 0, count: count) }
+    func withFloats<R>(_ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
+        values.withUnsafeMutableBufferPointer { body($0) }
+    }
+}
+
+/// A parameter's two moments.
+final class Moment {
+    let first: MomentArray, second: MomentArray
+    init(count: Int) {
+        first = MomentArray(count: count)
+        second = MomentArray(count: count)
+    }
+}

@@ -201,7 +201,8 @@ public final class Trainer {
         StepProfiler.time(profiler, .snapshot) { snapshot.take(model.parameters.tensors, optimizer) }
         StepProfiler.time(profiler, .optimizer) { optimizer.step(model.parameters, lr: lr) }
         let mark = profiler?.now()
-        if let bad = model.parameters.entries.first(where: { $0.tensor.data.contains { !$0.isFinite } }) {
+        if let k = ParameterSweep.firstNonFinite(model.parameters.tensors) {
+            let bad = model.parameters.entries[k]
             try snapshot.restore(model.parameters.tensors, optimizer)
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(bad.name) became non-finite after the update; the parameters are those after step \(stepCount)")
         }
