@@ -234,7 +234,13 @@ final class LayerTape {
         BLAS.sgemm(transA: true, m: g, n: hidden, k: tb, a: dhp.p, lda: g, b: hs.p, ldb: hidden,
                    beta: 1, c: grads.whh.p, ldc: hidden)
         addColumnSums(dhp.p, rows: tb, cols: g, into: grads.bhh.p)
-        addColumnSums(dxp.p, rows: tb, cols: g, into: grads.bih.p)
+        if dxp === dhp, grads.bih.count == g, grads.bhh.count == g {
+            // One ∂z for both projections (every cell but the GRU): its column sums are the same for both biases, and
+            // both gradient buffers start the window at zero, so b_ih's sum is b_hh's, bit for bit.
+            grads.bih.p.update(from: grads.bhh.p, count: g)
+        } else {
+            addColumnSums(dxp.p, rows: tb, cols: g, into: grads.bih.p)
+        }
         if oneHot {
             // Rows of ∂L/∂xp summed per symbol into [V, G·H] (contiguous), then added transposed.
             let v = inputSize

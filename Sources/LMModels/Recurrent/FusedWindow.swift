@@ -118,13 +118,21 @@ extension FusedWindow {
             || zip(packs, sizes).contains(where: { $0.input != nil && $0.input?.k != $1 }) {
             packs = (0..<c.layers).map { _ in RecurrentPacks(forward: PackedMatrix(k: h, n: g), backward: nil, input: nil) }
         }
-        for l in 0..<c.layers {
-            if train && packs[l].backward == nil { packs[l].backward = PackedMatrix(k: g, n: h) }
-            model.weightHH(l).data.withUnsafeBufferPointer { w in
-                guard let w = w.baseAddress else { return }
-                packs[l].forward.pack(transposeOf: w, ld: h)
-                if train { packs[l].backward?.pack(w, ld: h) }
+        for l in 0..<c.layers where train && packs[l].backward == nil { packs[l].backward = PackedMatrix(k: g, n: h) }
+        // Training packs W_hh twice per layer: one core packs the transposes, the other the plain copies.
+        let parts = train && threads > 1 ? 2 : 1
+        let work = Unchecked((model, packs))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let (model, packs) = work.value
+            for l in 0..<c.layers {
+                model.weightHH(l).data.withUnsafeBufferPointer { w in
+                    guard let w = w.baseAddress else { return }
+                    if part == 0 { packs[l].forward.pack(transposeOf: w, ld: h) }
+                    if train && part == parts - 1 { packs[l].backward?.pack(w, ld: h) }
+                }
             }
+        }
+        for l in 0..<c.layers {
             // One-hot input is a row gather and needs no packed W_ih.
             let oneHot = l == 0 && c.embed == 0
             if l < plan.layers.count && plan.layers[l].stepByStep && !oneHot {
