@@ -20,15 +20,17 @@ struct StepSnapshot {
             first = counts.map { FloatBuffer($0) }
             second = counts.map { FloatBuffer($0) }
         }
-        var owners: [any FloatArrayOwner] = []
-        for (k, t) in tensors.enumerated() {
-            let m = optimizer.moments[k]
+        // The optimizer was made for these parameters; should it not match them, only what matches is copied.
+        var owners: [any FloatArrayOwner] = [], copied: [Int] = []
+        for (t, m) in zip(tensors, optimizer.moments) {
+            guard m.first.values.count == t.count, m.second.values.count == t.count else { break }
             owners += [t, m.first, m.second]
+            copied.append(t.count)
         }
         let targets = zip(parameters, zip(first, second)).flatMap { [$0.0.p, $0.1.0.p, $0.1.1.p] }
-        ParameterSweep.withPointers(owners, total: counts.reduce(0, +)) { source, threads in
+        ParameterSweep.withPointers(owners, total: copied.reduce(0, +)) { source, threads in
             let shared = Unchecked((source, targets))
-            ParameterSweep.run(counts: counts, threads: threads) { _, spans in
+            ParameterSweep.run(counts: copied, threads: threads) { _, spans in
                 let (source, targets) = shared.value
                 for span in spans {
                     for j in (3 * span.entry)..<(3 * span.entry + 3) {
