@@ -168,12 +168,14 @@ extension FusedWindow {
     /// both cores taking half of the numbers for a big model.
     func sumGradients(_ tensors: [Tensor], _ shards: ArraySlice<WindowShard>) {
         // A buffer that does not match its parameter is skipped, as before (it cannot happen for a model's own).
-        let live = tensors.indices.filter { k in shards.allSatisfy { $0.grads.count > k && $0.grads[k].count == tensors[k].count } }
-        for k in live where tensors[k].grad == nil { tensors[k].grad = try? Tensor.zeros(tensors[k].shape) }
-        let rows = live.filter { tensors[$0].grad?.count == tensors[$0].count }
-        let grads: [any FloatArrayOwner] = rows.compactMap { tensors[$0].grad }
-        let sources = rows.map { k in shards.map { UnsafePointer($0.grads[k].p) } }
-        let counts = rows.map { tensors[$0].count }
+        var grads: [any FloatArrayOwner] = [], sources: [[UnsafePointer<Float>]] = [], counts: [Int] = []
+        for (k, t) in tensors.enumerated() where shards.allSatisfy({ $0.grads.count > k && $0.grads[k].count == t.count }) {
+            if t.grad == nil { t.grad = try? Tensor.zeros(t.shape) }
+            guard let g = t.grad, g.count == t.count else { continue }
+            grads.append(g)
+            sources.append(shards.map { UnsafePointer($0.grads[k].p) })
+            counts.append(t.count)
+        }
         ParameterSweep.withPointers(grads, total: counts.reduce(0, +)) { g, parts in
             let shared = Unchecked((g, sources))
             ParameterSweep.run(counts: counts, threads: Swift.min(parts, threads)) { _, spans in

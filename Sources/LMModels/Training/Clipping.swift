@@ -93,18 +93,21 @@ extension NamedParameters {
     }
 }
 
-/// Σx² over `range` of `x` in double precision, in four running sums (one sum's add waits on the last; four
-/// keep the adder busy). NaN or Inf when any element is.
-func squareSum(_ x: UnsafePointer<Float>, _ range: Range<Int>) -> Double {
+/// Σx² over `range` of `x` in double precision, or Σ(x − y)² with `minus: y`, in four running sums (one sum's add
+/// waits on the last; four keep the adder busy). NaN or Inf when any element is.
+func squareSum(_ x: UnsafePointer<Float>, minus y: UnsafePointer<Float>? = nil, _ range: Range<Int>) -> Double {
     var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+    @inline(__always) func term(_ i: Int) -> Double {
+        let d = y.map { Double(x[i] - $0[i]) } ?? Double(x[i])
+        return d * d
+    }
     var i = range.lowerBound
     while i + 4 <= range.upperBound {
-        let a = Double(x[i]), b = Double(x[i + 1]), c = Double(x[i + 2]), d = Double(x[i + 3])
-        s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+        s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
         i += 4
     }
     while i < range.upperBound {
-        s0 += Double(x[i]) * Double(x[i])
+        s0 += term(i)
         i += 1
     }
     return (s0 + s1) + (s2 + s3)

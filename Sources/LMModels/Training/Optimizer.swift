@@ -62,14 +62,12 @@ public final class Optimizer {
         let s = settings
         let bc1 = 1 - Float.pow(s.beta1, Float(steps)), bc2 = 1 - Float.pow(s.beta2, Float(steps))
         // Parameters without a gradient are left out (their arrays are not opened).
-        let live = parameters.entries.indices.filter { parameters.entries[$0].tensor.grad != nil }
-        var owners: [any FloatArrayOwner] = []
-        for k in live {
-            let t = parameters.entries[k].tensor
-            guard let g = t.grad else { continue }
-            owners += [t, g, moments[k].first, moments[k].second]
+        var owners: [any FloatArrayOwner] = [], counts: [Int] = []
+        for (k, e) in parameters.entries.enumerated() {
+            guard let g = e.tensor.grad else { continue }
+            owners += [e.tensor, g, moments[k].first, moments[k].second]
+            counts.append(e.tensor.count)
         }
-        let counts = live.map { parameters.entries[$0].tensor.count }
         ParameterSweep.withPointers(owners, total: counts.reduce(0, +)) { p, threads in
             ParameterSweep.run(counts: counts, threads: threads) { _, spans in
                 for span in spans {
