@@ -56,7 +56,8 @@ public enum LSTMStep {
     ///
     /// In: `dh` (∂L/∂h_t, all paths) and `dc` (∂L/∂c_t through c_{t+1}); out: `dz` [B, 4H] (the gradient of
     /// both projections), `dc` becomes ∂L/∂c_{t−1}, `dhPrev` (the part of ∂L/∂h_{t−1} not through W_hh) is 0.
-    /// Eight lanes at a time; the tail runs the same arithmetic one lane at a time.
+    /// Eight lanes at a time; the tail runs the same arithmetic one lane at a time. Each lane's four gate
+    /// values are read before ∂z is written in their places, so `dz` may be `acts` (`FusedKernel.backwardInPlace`).
     @inline(__always)
     static func backward(
         batch: Int, hidden h: Int, acts: UnsafePointer<Float>, aux: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,

@@ -27,6 +27,8 @@ enum CoupledLSTMKernel {
     }
 
     ///     dc += dh⊙o⊙(1 − tanh²c);  do = dh⊙tanh c;  df = dc⊙(c_prev − g);  dg = dc⊙(1 − f);  dc_prev = dc⊙f
+    ///
+    /// Reads each gate value before it writes ∂z in its place, so ∂z may overwrite `acts`.
     static func backward(_ s: StepBuffers, _ d: StepGradients) {
         let h = s.hidden, g3 = 3 * h
         for b in 0..<s.batch {

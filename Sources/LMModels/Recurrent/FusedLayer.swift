@@ -60,7 +60,8 @@ final class LayerTape {
         hs = FloatBuffer((steps + 1) * batch * hidden)
         cs = FloatBuffer(cell.hasCell ? (rolling ? 2 : steps + 1) * batch * hidden : 0)
         aux = FloatBuffer(cell.hasCell ? slots * batch * hidden : 0)
-        dxp = FloatBuffer(rolling ? 0 : tb * g)
+        // ∂z over the gate values when the kernel allows it (see `FusedKernel.backwardInPlace`).
+        dxp = rolling ? FloatBuffer(0) : kernel.backwardInPlace ? acts : FloatBuffer(tb * g)
         dhp = kernel.separateProjections && !rolling ? FloatBuffer(tb * g) : dxp
         dh = FloatBuffer(batch * hidden)
         dhRec = FloatBuffer(batch * hidden)

@@ -10,6 +10,7 @@ enum RNNKernel {
         s.h.update(from: s.acts, count: n)
     }
 
+    /// Reads each gate value before it writes ∂z in its place, so ∂z may overwrite `acts`.
     static func backward(_ s: StepBuffers, _ d: StepGradients) {
         let n = s.batch * s.hidden
         for i in 0..<n {

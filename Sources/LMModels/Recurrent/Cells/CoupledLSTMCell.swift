@@ -13,7 +13,7 @@ public struct CoupledLSTMCell: RecurrentCell {
     public var gates: [Gate] { [Gate("f", .sigmoid), Gate("o", .sigmoid), Gate("g", .tanh)] }
     public var hasCell: Bool { true }
     public var forgetGate: Int? { 0 }
-    public var kernel: FusedKernel? { FusedKernel(forward: CoupledLSTMKernel.forward, backward: CoupledLSTMKernel.backward) }
+    public var kernel: FusedKernel? { FusedKernel(forward: CoupledLSTMKernel.forward, backward: CoupledLSTMKernel.backward, backwardInPlace: true) }
 
     public func step(_ x: Tensor, _ s: CellState, _ w: CellWeights) throws -> CellOutput {
         let z = try w.input(x) + w.recurrent(s.h)

@@ -13,7 +13,7 @@ public struct LSTMCell: RecurrentCell {
     public var gates: [Gate] { [Gate("i", .sigmoid), Gate("f", .sigmoid), Gate("g", .tanh), Gate("o", .sigmoid)] }
     public var hasCell: Bool { true }
     public var forgetGate: Int? { 1 }
-    public var kernel: FusedKernel? { FusedKernel(forward: { LSTMKernel.forward($0) }, backward: { LSTMKernel.backward($0, $1) }) }
+    public var kernel: FusedKernel? { FusedKernel(forward: { LSTMKernel.forward($0) }, backward: { LSTMKernel.backward($0, $1) }, backwardInPlace: true) }
 
     public func step(_ x: Tensor, _ s: CellState, _ w: CellWeights) throws -> CellOutput {
         let z = try w.input(x) + w.recurrent(s.h)

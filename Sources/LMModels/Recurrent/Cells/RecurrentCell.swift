@@ -97,11 +97,17 @@ public struct FusedKernel: Sendable {
     /// Whether the kernel needs the input and hidden projections apart (the GRU, whose r multiplies the
     /// hidden projection alone); otherwise the two are summed before the step.
     let separateProjections: Bool
+    /// Whether the backward pass may write ∂z over the step's gate values `acts`: it reads every gate value
+    /// before it writes ∂z at the same place, and nothing reads the gates afterwards. Then the window needs no
+    /// ∂z buffer of its own: for a 3×512 LSTM's training window that is 13 MB per layer and shard less to
+    /// allocate and to stream through the caches.
+    let backwardInPlace: Bool
 
     init(forward: @escaping @Sendable (StepBuffers) -> Void, backward: @escaping @Sendable (StepBuffers, StepGradients) -> Void,
-         separateProjections: Bool = false) {
+         separateProjections: Bool = false, backwardInPlace: Bool = false) {
         self.forward = forward
         self.backward = backward
         self.separateProjections = separateProjections
+        self.backwardInPlace = backwardInPlace && !separateProjections
     }
 }
