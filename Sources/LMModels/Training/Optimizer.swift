@@ -1,4 +1,5 @@
 import LMCore
+import LMKernels
 
 /// The optimizers of the lecture and of char-rnn, updating a model's parameters in place from their
 /// `grad`. State (moments, accumulators, step count) is plain arrays so a checkpoint can save it.
@@ -13,6 +14,13 @@ public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
     case rmsprop
     /// Adam with bias correction (Kingma and Ba; PyTorch's defaults β = 0.9, 0.999, ε = 1e-8).
     case adam
+}
+
+extension OptimizerKind {
+    /// Whether the rule writes the first moment (momentum's velocity, Adam's m) and the second (the squared
+    /// gradients' accumulator or average).
+    var writesFirst: Bool { self == .sgd || self == .adam }
+    var writesSecond: Bool { self == .adagrad || self == .rmsprop || self == .adam }
 }
 
 public struct OptimizerSettings: Sendable, Equatable, Codable {
@@ -58,9 +66,7 @@ public final class Optimizer {
     /// One update of every parameter from its gradient (a missing gradient counts as zero), both cores
     /// taking half of the numbers for a big model.
     public func step(_ parameters: NamedParameters, lr: Float) {
-        steps += 1
-        let s = settings
-        let bc1 = 1 - Float.pow(s.beta1, Float(steps)), bc2 = 1 - Float.pow(s.beta2, Float(steps))
+        let rule = begin(lr: lr)
         // Parameters without a gradient are left out (their arrays are not opened).
         var owners: [any FloatArrayOwner] = [], counts: [Int] = []
         for (k, e) in parameters.entries.enumerated() {
@@ -72,33 +78,54 @@ public final class Optimizer {
             ParameterSweep.run(counts: counts, threads: threads) { _, spans in
                 for span in spans {
                     let j = 4 * span.entry
-                    let x = p[j], g = p[j + 1], m = p[j + 2], v = p[j + 3]
-                    switch s.kind {
-                    case .gd:
-                        for i in span.range { x[i] -= lr * g[i] }
-                    case .sgd:
-                        for i in span.range {
-                            m[i] = s.momentum * m[i] + g[i]
-                            x[i] -= lr * m[i]
-                        }
-                    case .adagrad:
-                        for i in span.range {
-                            v[i] += g[i] * g[i]
-                            x[i] -= lr * g[i] / (v[i] + s.epsilon).squareRoot()
-                        }
-                    case .rmsprop:
-                        for i in span.range {
-                            v[i] = s.alpha * v[i] + (1 - s.alpha) * g[i] * g[i]
-                            x[i] -= lr * g[i] / (v[i].squareRoot() + s.epsilon)
-                        }
-                    case .adam:
-                        for i in span.range {
-                            m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i]
-                            v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i]
-                            x[i] -= lr * (m[i] / bc1) / ((v[i] / bc2).squareRoot() + s.epsilon)
-                        }
-                    }
+                    rule.apply(x: p[j], g: p[j + 1], m: p[j + 2], v: p[j + 3], span.range)
                 }
+            }
+        }
+    }
+
+    /// Counts a step and returns its rule (with Adam's bias corrections for it), for a pass that applies it
+    /// itself (`UpdateSweep`).
+    func begin(lr: Float) -> Rule {
+        steps += 1
+        let s = settings
+        return Rule(settings: s, lr: lr, bc1: 1 - Float.pow(s.beta1, Float(steps)), bc2: 1 - Float.pow(s.beta2, Float(steps)))
+    }
+
+    /// One step's update rule, applied to a stretch of one parameter: its values `x`, gradient `g` and moments.
+    /// The arithmetic is `OptimizerStep`'s, eight numbers at a time (its AVX2 build where the CPU has it).
+    struct Rule {
+        let settings: OptimizerSettings
+        let lr: Float, bc1: Float, bc2: Float
+
+        @inline(__always)
+        func apply(x: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                   v: UnsafeMutablePointer<Float>, _ range: Range<Int>, fast: Bool = VectorMath.fast) {
+            let s = settings, i = range.lowerBound, n = range.count
+            if fast {
+                let rule: LMKernels.OptimizerStep.Rule
+                switch s.kind {
+                case .gd: rule = .gd
+                case .sgd: rule = .sgd
+                case .adagrad: rule = .adagrad
+                case .rmsprop: rule = .rmsprop
+                case .adam: rule = .adam
+                }
+                let k = LMKernels.OptimizerStep.Constants(lr: lr, momentum: s.momentum, alpha: s.alpha, beta1: s.beta1,
+                                                          beta2: s.beta2, epsilon: s.epsilon, bc1: bc1, bc2: bc2)
+                LMKernels.OptimizerStep.applyAVX2(rule, k, x: x + i, g: g + i, m: m + i, v: v + i, count: n)
+            } else {
+                let rule: OptimizerStep.Rule
+                switch s.kind {
+                case .gd: rule = .gd
+                case .sgd: rule = .sgd
+                case .adagrad: rule = .adagrad
+                case .rmsprop: rule = .rmsprop
+                case .adam: rule = .adam
+                }
+                let k = OptimizerStep.Constants(lr: lr, momentum: s.momentum, alpha: s.alpha, beta1: s.beta1,
+                                                beta2: s.beta2, epsilon: s.epsilon, bc1: bc1, bc2: bc2)
+                OptimizerStep.apply(rule, k, x: x + i, g: g + i, m: m + i, v: v + i, count: n)
             }
         }
     }

@@ -12,14 +12,21 @@ struct StepSnapshot {
     var first: [FloatBuffer] = []
     var second: [FloatBuffer] = []
     var steps = 0
+    /// Whether `first` and `second` hold copies: `UpdateSweep` copies only the moments its rule writes (RMSProp's
+    /// first moment stays zero), and a restore leaves the others as they are.
+    var keepsFirst = true, keepsSecond = true
 
-    mutating func take(_ tensors: [Tensor], _ optimizer: Optimizer) {
-        let counts = tensors.map(\.count)
+    /// Buffers for parameters of these sizes (kept when they already fit).
+    mutating func prepare(counts: [Int]) {
         if parameters.map(\.count) != counts {
             parameters = counts.map { FloatBuffer($0) }
             first = counts.map { FloatBuffer($0) }
             second = counts.map { FloatBuffer($0) }
         }
+    }
+
+    mutating func take(_ tensors: [Tensor], _ optimizer: Optimizer) {
+        prepare(counts: tensors.map(\.count))
         // The optimizer was made for these parameters; should it not match them, only what matches is copied.
         var owners: [any FloatArrayOwner] = [], copied: [Int] = []
         for (t, m) in zip(tensors, optimizer.moments) {
@@ -40,11 +47,14 @@ struct StepSnapshot {
             }
         }
         steps = optimizer.steps
+        keepsFirst = true
+        keepsSecond = true
     }
 
     func restore(_ tensors: [Tensor], _ optimizer: Optimizer) throws {
         for (t, d) in zip(tensors, parameters) { t.data = d.array() }
-        try optimizer.restore(first: first.map { $0.array() }, second: second.map { $0.array() }, steps: steps)
+        try optimizer.restore(first: keepsFirst ? first.map { $0.array() } : optimizer.first,
+                              second: keepsSecond ? second.map { $0.array() } : optimizer.second, steps: steps)
     }
 
     /// log10(‖w − w_before‖/‖w_before‖) per parameter: the update-to-data ratio of the step just taken.

@@ -197,21 +197,30 @@ public final class Trainer {
             model.parameters.zeroGrads()
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): the loss \(String(format: "%.3f", r.loss)) is more than \(Int(Trainer.explodingFactor))× the first step's \(String(format: "%.3f", first)) (the loss is exploding); the parameters are those after step \(stepCount)")
         }
-        // Keep the last good state: an update can still overflow (a huge lr), and then we put it back.
-        StepProfiler.time(profiler, .snapshot) { snapshot.take(model.parameters.tensors, optimizer) }
-        StepProfiler.time(profiler, .optimizer) { optimizer.step(model.parameters, lr: lr) }
-        let mark = profiler?.now()
-        if let k = ParameterSweep.firstNonFinite(model.parameters.tensors) {
+        // Keep the last good state: an update can still overflow (a huge lr), and then we put it back. The copy, the
+        // update and its checks run as one pass (`UpdateSweep`), or one by one should the parameters not allow it.
+        let tensors = model.parameters.tensors
+        var mark = profiler?.now()
+        let update = UpdateSweep.run(tensors, optimizer, snapshot: &snapshot, lr: lr)
+        if update != nil {
+            mark = profiler?.lap(.optimizer, since: mark)  // the copy and the checks included (the table's footer says so)
+        } else {
+            snapshot.take(tensors, optimizer)
+            mark = profiler?.lap(.snapshot, since: mark)
+            optimizer.step(model.parameters, lr: lr)
+            mark = profiler?.lap(.optimizer, since: mark)
+        }
+        if let k = update.map({ $0.firstNonFinite }) ?? ParameterSweep.firstNonFinite(tensors) {
             let bad = model.parameters.entries[k]
-            try snapshot.restore(model.parameters.tensors, optimizer)
+            try snapshot.restore(tensors, optimizer)
             throw TrainingDiverged(step: next, message: "training stopped at step \(next): \(bad.name) became non-finite after the update; the parameters are those after step \(stepCount)")
         }
         state = r.finalState
         stepCount = next
         lossHistory.append(r.loss)
-        updateRatios.append(snapshot.updateRatios(model.parameters.tensors))
+        updateRatios.append(update?.ratios ?? snapshot.updateRatios(tensors))
         gradNorms.append((stats.norm, stats.clippedNorm))
-        profiler?.lap(.checks, since: mark)
+        if update == nil { profiler?.lap(.checks, since: mark) }
         return StepReport(loss: r.loss, stats: stats, lr: lr)
     }
 

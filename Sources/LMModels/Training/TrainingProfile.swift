@@ -86,6 +86,12 @@ public struct TrainingProfile: Sendable {
     }
 
     var footer: String {
+        // The recurrent trainer's update is one pass (`UpdateSweep`); the transformer's optimizer row is the optimizer alone.
+        let update = path == "autodiff" ? "" : "\nthe optimizer row includes the rollback copy, the finite check and the update ratios (one pass)"
+        return footerTiming + update
+    }
+
+    var footerTiming: String {
         switch path {
         case "fused" where shards > 1:
             return "\(shards) shards run the window in parallel: the phases inside it are the first shard's\n"
