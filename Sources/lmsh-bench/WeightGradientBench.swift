@@ -33,3 +33,38 @@ func runWGBench() throws {
         }
     }
 }
+
+/// Whether OpenBLAS's ∂Zᵀ·H is, element by element, one FMA chain from zero over each of its blocks of k (320, the
+/// last two evened out to a multiple of 16: `SGEMM_DEFAULT_Q` and `driver/level3/level3.c` in 0.3.21) added into C.
+/// It is here, so a kernel of our own that keeps that order keeps training's numbers.
+func runWGRepro() throws {
+    BLAS.setThreads(1)
+    for (g, h, tb) in [(512, 128, 1250), (2048, 512, 1600), (64, 48, 333)] {
+        let dz = try Tensor.randn([tb, g], seed: 1).data, hs = try Tensor.randn([tb, h], seed: 2).data
+        var c1 = [Float](repeating: 0, count: g * h)
+        dz.withUnsafeBufferPointer { pa in hs.withUnsafeBufferPointer { pb in c1.withUnsafeMutableBufferPointer { pc in
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g), Int32(h), Int32(tb), 1, pa.baseAddress, Int32(g),
+                        pb.baseAddress, Int32(h), 1, pc.baseAddress, Int32(h))
+        } } }
+        var blocks: [Range<Int>] = [], ls = 0
+        let q = 320, u = 16
+        while ls < tb {
+            var l = tb - ls
+            if l >= 2 * q { l = q } else if l > q { l = ((l / 2 + u - 1) / u) * u }
+            blocks.append(ls..<(ls + l)); ls += l
+        }
+        var mismatches = 0
+        for i in 0..<g where i % 7 == 0 {
+            for j in 0..<h {
+                var c: Float = 0
+                for b in blocks {
+                    var acc: Float = 0
+                    for k in b { acc = acc.addingProduct(dz[k * g + i], hs[k * h + j]) }
+                    c = c + acc
+                }
+                if c.bitPattern != c1[i * h + j].bitPattern { mismatches += 1 }
+            }
+        }
+        print("dW[\(g)×\(h)] K=\(tb), blocks \(blocks.map(\.count)): \(mismatches) of \((g + 6) / 7 * h) elements differ from OpenBLAS's bits")
+    }
+}
