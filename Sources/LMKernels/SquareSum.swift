@@ -1,9 +1,9 @@
 /// Σx² (or Σ(x − y)²) of floats in double precision, in four running sums: sum j takes the numbers at
 /// positions ≡ j (mod 4), in order, and a tail shorter than four goes into sum 0.
 ///
-/// Why: the norms of clipping, the finite check and the update ratios each read every parameter; added one
-/// number at a time, a pass over char-rnn's 2×128 took about a nanosecond per number. One vector of four doubles
-/// holds the four sums, lane j being sum j, so the result is the same bits as the four scalar sums. Like
+/// Why: the norms of clipping, the finite check and the update ratios each read every parameter after every window,
+/// and baseline code added the four sums one number at a time. One vector of four doubles holds the four sums,
+/// lane j being sum j, so the result is the same bits as the four scalar sums. Like
 /// `LSTMStep` this file is compiled twice: in LMKernels, where `addAVX2` is the AVX2 build, and through a
 /// symbolic link in LMModels as baseline code.
 public enum SquareSum {
