@@ -40,9 +40,12 @@ public enum PanelKernel {
         for p in 0..<panels {
             let n0 = p * 16, panel = packed + p * 2 * k
             let width = Swift.min(16, n - n0)
+            // Rows in ⌈m/6⌉ blocks as even as can be (25 as 5+5+5+5+5, not 6+6+6+6+1): a block of one row has two
+            // accumulators, whose FMA chains wait on their own latency, and took as long as a block of four.
+            let blocks = (m + 5) / 6, small = m / Swift.max(blocks, 1), larger = m - small * blocks
             var m0 = 0
-            while m0 < m {
-                let rows = Swift.min(6, m - m0)
+            for blockIndex in 0..<blocks {
+                let rows = small + (blockIndex < larger ? 1 : 0)
                 if width == 16 {
                     block(rows: rows, k: k, a: a + m0 * lda, lda: lda, b: panel, c: c + m0 * ldc + n0, ldc: ldc)
                 } else {
@@ -58,7 +61,7 @@ public enum PanelKernel {
     }
 
     /// One block of 1…6 rows: a copy of `rows(_:k:a:lda:b:c:ldc:)` specialised for each count, so that a batch of 25
-    /// runs as 6+6+6+6+1 rows rather than padding the last row to six.
+    /// runs as 5+5+5+5+5 rows rather than padding a last row to six.
     @inline(__always)
     static func block(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<V>, c: UnsafeMutablePointer<Float>, ldc: Int) {
         switch rows {
