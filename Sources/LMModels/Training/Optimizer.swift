@@ -103,29 +103,26 @@ public final class Optimizer {
                    v: UnsafeMutablePointer<Float>, _ range: Range<Int>, fast: Bool = VectorMath.fast) {
             let s = settings, i = range.lowerBound, n = range.count
             if fast {
-                let rule: LMKernels.OptimizerStep.Rule
-                switch s.kind {
-                case .gd: rule = .gd
-                case .sgd: rule = .sgd
-                case .adagrad: rule = .adagrad
-                case .rmsprop: rule = .rmsprop
-                case .adam: rule = .adam
-                }
                 let k = LMKernels.OptimizerStep.Constants(lr: lr, momentum: s.momentum, alpha: s.alpha, beta1: s.beta1,
                                                           beta2: s.beta2, epsilon: s.epsilon, bc1: bc1, bc2: bc2)
-                LMKernels.OptimizerStep.applyAVX2(rule, k, x: x + i, g: g + i, m: m + i, v: v + i, count: n)
+                LMKernels.OptimizerStep.applyAVX2(pick(.gd, .sgd, .adagrad, .rmsprop, .adam), k, x: x + i, g: g + i, m: m + i,
+                                                  v: v + i, count: n)
             } else {
-                let rule: OptimizerStep.Rule
-                switch s.kind {
-                case .gd: rule = .gd
-                case .sgd: rule = .sgd
-                case .adagrad: rule = .adagrad
-                case .rmsprop: rule = .rmsprop
-                case .adam: rule = .adam
-                }
                 let k = OptimizerStep.Constants(lr: lr, momentum: s.momentum, alpha: s.alpha, beta1: s.beta1,
                                                 beta2: s.beta2, epsilon: s.epsilon, bc1: bc1, bc2: bc2)
-                OptimizerStep.apply(rule, k, x: x + i, g: g + i, m: m + i, v: v + i, count: n)
+                OptimizerStep.apply(pick(.gd, .sgd, .adagrad, .rmsprop, .adam), k, x: x + i, g: g + i, m: m + i, v: v + i, count: n)
+            }
+        }
+
+        /// The rule for this optimizer's kind, from the cases of either build of `OptimizerStep.Rule`.
+        @inline(__always)
+        private func pick<R>(_ gd: R, _ sgd: R, _ adagrad: R, _ rmsprop: R, _ adam: R) -> R {
+            switch settings.kind {
+            case .gd: return gd
+            case .sgd: return sgd
+            case .adagrad: return adagrad
+            case .rmsprop: return rmsprop
+            case .adam: return adam
             }
         }
     }
