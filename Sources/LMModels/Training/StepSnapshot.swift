@@ -73,9 +73,13 @@ struct StepSnapshot {
             }
         }
         return counts.indices.map { k in
-            let dd = parts.reduce(0) { $0 + $1[k].dd }, ww = parts.reduce(0) { $0 + $1[k].ww }
-            guard ww > 0 else { return .nan }
-            return dd > 0 ? Float(0.5 * log10(dd / ww)) : -.infinity
+            Self.updateRatio(dd: parts.reduce(0) { $0 + $1[k].dd }, ww: parts.reduce(0) { $0 + $1[k].ww })
         }
+    }
+
+    /// log10(‖Δw‖/‖w‖) from Σ(Δw)² and Σw²: NaN for a parameter that was all zeros, −∞ for one the step left as it was.
+    static func updateRatio(dd: Double, ww: Double) -> Float {
+        guard ww > 0 else { return .nan }
+        return dd > 0 ? Float(0.5 * log10(dd / ww)) : -.infinity
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import LMCore
 
 /// The update after a training window as one pass over the parameters: for each stretch of a parameter, the
@@ -71,10 +70,8 @@ enum UpdateSweep {
                 return sums
             }
         }
-        let ratios = counts.indices.map { k -> Float in
-            let dd = parts.reduce(0) { $0 + $1[k].dd }, ww = parts.reduce(0) { $0 + $1[k].ww }
-            guard ww > 0 else { return .nan }
-            return dd > 0 ? Float(0.5 * log10(dd / ww)) : -.infinity
+        let ratios = counts.indices.map { k in
+            StepSnapshot.updateRatio(dd: parts.reduce(0) { $0 + $1[k].dd }, ww: parts.reduce(0) { $0 + $1[k].ww })
         }
         // Σw² in double precision is finite exactly when every w is (a float's square cannot overflow it).
         let bad = counts.indices.first { k in parts.contains { !$0[k].xx.isFinite } }
